@@ -1,0 +1,143 @@
+//! Custody events: the signed, hash-chained record of who sealed and handled a bundle.
+//!
+//! Each event is a JSON file signed over its exact bytes, twice: a raw Ed25519 signature (for
+//! `openssl pkeyutl`) and an OpenSSH SSHSIG (for `ssh-keygen -Y verify`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::digest::Sha256;
+
+/// The value of the `format` field this version writes and reads.
+pub const FORMAT: &str = "earwitness-custody/1";
+/// The custody folder inside the bag.
+pub const DIR: &str = "custody";
+/// The folder of signers' public keys inside the bag.
+pub const KEYS_DIR: &str = "custody/keys";
+/// The SSHSIG namespace of every custody signature.
+pub const SSHSIG_NAMESPACE: &str = "earwitness";
+
+/// One custody event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// 1 for the first event, then 2, 3, ...
+    pub seq: u32,
+    /// What happened: `sealed` for the first event.
+    pub action: String,
+    /// When, RFC 3339 in UTC. A claim of the signer's clock.
+    pub time: String,
+    /// Who did it.
+    pub actor: Option<String>,
+    /// The organisation the actor belongs to.
+    pub organization: Option<String>,
+    /// The signer's OpenSSH fingerprint, `SHA256:...`.
+    pub key: String,
+    /// The bag's name (its top-level folder).
+    pub bag: String,
+    /// The case identifier.
+    pub case: Option<String>,
+    /// A free-text note.
+    pub note: Option<String>,
+    /// SHA-256 of the previous event file's bytes; `null` for the first event.
+    pub prev_event_sha256: Option<Sha256>,
+    /// SHA-256 of `tagmanifest-sha256.txt`, which binds the event to this bag's contents.
+    pub tagmanifest_sha256: Sha256,
+}
+
+/// Why an event could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum EventError {
+    /// Not JSON of the documented shape (unknown fields and duplicate keys included).
+    #[error("not a valid custody event: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A `format` this version does not read.
+    #[error("custody event has format {0:?}; this earwitness reads {FORMAT:?}")]
+    Format(String),
+}
+
+impl Event {
+    /// Parses the exact bytes of an event file.
+    pub fn parse(bytes: &[u8]) -> Result<Self, EventError> {
+        let ev: Event = serde_json::from_slice(bytes)?;
+        if ev.format != FORMAT {
+            return Err(EventError::Format(ev.format));
+        }
+        Ok(ev)
+    }
+
+    /// The bytes written to the bag: pretty JSON with a final newline. These bytes are signed.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = serde_json::to_vec_pretty(self).expect("event types always serialize");
+        out.push(b'\n');
+        out
+    }
+
+    /// The event's file name inside `custody/`: `NNNN-<action>.json`.
+    pub fn file_name(&self) -> String {
+        event_file_name(self.seq, &self.action)
+    }
+}
+
+/// `NNNN-<action>.json`, with the sequence number zero-padded to four digits (more if needed).
+pub fn event_file_name(seq: u32, action: &str) -> String {
+    format!("{seq:04}-{action}.json")
+}
+
+/// Splits an event file name into its sequence number and action; `None` if it is not one.
+pub fn parse_event_file_name(name: &str) -> Option<(u32, &str)> {
+    let stem = name.strip_suffix(".json")?;
+    let (digits, action) = stem.split_once('-')?;
+    if digits.len() < 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if action.is_empty() || !action.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+        return None;
+    }
+    let seq: u32 = digits.parse().ok()?;
+    // One spelling per number: no extra leading zeros beyond the four-digit padding.
+    if event_file_name(seq, action) != name {
+        return None;
+    }
+    Some((seq, action))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names() {
+        assert_eq!(event_file_name(1, "sealed"), "0001-sealed.json");
+        assert_eq!(parse_event_file_name("0001-sealed.json"), Some((1, "sealed")));
+        assert_eq!(parse_event_file_name("00001-sealed.json"), None);
+        assert_eq!(parse_event_file_name("0001-Sealed.json"), None);
+        assert_eq!(parse_event_file_name("12345-note.json"), Some((12345, "note")));
+    }
+
+    #[test]
+    fn parse_rejects_unknown_and_duplicate_fields() {
+        let ev = Event {
+            format: FORMAT.into(),
+            seq: 1,
+            action: "sealed".into(),
+            time: "2026-01-01T00:00:00Z".into(),
+            actor: None,
+            organization: None,
+            key: "SHA256:x".into(),
+            bag: "b".into(),
+            case: None,
+            note: None,
+            prev_event_sha256: None,
+            tagmanifest_sha256: Sha256::of(b""),
+        };
+        let bytes = ev.to_bytes();
+        assert_eq!(Event::parse(&bytes).unwrap(), ev);
+        let text = String::from_utf8(bytes).unwrap();
+        let extra = text.replacen('{', "{\"extra\": 1,", 1);
+        assert!(Event::parse(extra.as_bytes()).is_err());
+        let dup = text.replacen('{', "{\"seq\": 2,", 1);
+        assert!(Event::parse(dup.as_bytes()).is_err());
+    }
+}

@@ -1,0 +1,167 @@
+//! Streaming digests: SHA-256 (and CRC-32, to cross-check the ZIP) of bytes as they pass through.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::str::FromStr;
+
+use sha2::{Digest, Sha256 as Sha256Hasher};
+
+/// A SHA-256 digest.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sha256(pub [u8; 32]);
+
+impl Sha256 {
+    /// The digest of `bytes`.
+    pub fn of(bytes: &[u8]) -> Self {
+        Sha256(Sha256Hasher::digest(bytes).into())
+    }
+
+    /// Lowercase hex, as written in manifests and JSON.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+impl fmt::Display for Sha256 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for Sha256 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sha256({})", self.to_hex())
+    }
+}
+
+/// The error for a string that is not 64 lowercase hex digits.
+#[derive(Debug, thiserror::Error)]
+#[error("not a SHA-256 digest (64 lowercase hex digits): {0:?}")]
+pub struct BadDigest(pub String);
+
+impl FromStr for Sha256 {
+    type Err = BadDigest;
+
+    /// Accepts exactly 64 lowercase hex digits, the only form earwitness writes.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let ok = s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !ok {
+            return Err(BadDigest(s.chars().take(80).collect()));
+        }
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(s, &mut out).map_err(|_| BadDigest(s.to_string()))?;
+        Ok(Sha256(out))
+    }
+}
+
+impl serde::Serialize for Sha256 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Sha256 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// What was measured over a stream of bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Digests {
+    /// SHA-256 of the bytes.
+    pub sha256: Sha256,
+    /// CRC-32 (the ZIP polynomial) of the same bytes.
+    pub crc32: u32,
+    /// How many bytes there were.
+    pub len: u64,
+}
+
+/// Hashes every byte that is read through it, in one pass.
+pub struct HashingReader<R> {
+    inner: R,
+    sha: Sha256Hasher,
+    crc: crc32fast::Hasher,
+    len: u64,
+}
+
+impl<R: Read> HashingReader<R> {
+    /// Wraps `inner`.
+    pub fn new(inner: R) -> Self {
+        HashingReader {
+            inner,
+            sha: Sha256Hasher::new(),
+            crc: crc32fast::Hasher::new(),
+            len: 0,
+        }
+    }
+
+    /// The digests of everything read so far.
+    pub fn finish(self) -> Digests {
+        Digests {
+            sha256: Sha256(self.sha.finalize().into()),
+            crc32: self.crc.finalize(),
+            len: self.len,
+        }
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.sha.update(&buf[..n]);
+        self.crc.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+}
+
+/// The buffer size for streaming copies: large enough for full-speed sequential I/O, small enough
+/// that memory stays flat.
+pub const COPY_BUFFER: usize = 1 << 20;
+
+/// Copies `reader` to `writer` through a fixed buffer, hashing everything, and returns the digests.
+pub fn copy_hashed<R: Read, W: Write>(reader: R, writer: &mut W) -> io::Result<Digests> {
+    let mut hashing = HashingReader::new(reader);
+    let mut buf = vec![0u8; COPY_BUFFER];
+    loop {
+        let n = match hashing.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        writer.write_all(&buf[..n])?;
+    }
+    Ok(hashing.finish())
+}
+
+/// Hashes everything `reader` yields, keeping at most `COPY_BUFFER` bytes in memory.
+pub fn hash_reader<R: Read>(reader: R) -> io::Result<Digests> {
+    copy_hashed(reader, &mut io::sink())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_answer() {
+        // FIPS 180-2 test vector "abc".
+        let d = hash_reader(&b"abc"[..]).unwrap();
+        assert_eq!(
+            d.sha256.to_hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(d.len, 3);
+        assert_eq!(d.crc32, 0x3524_41c2);
+    }
+
+    #[test]
+    fn parse_rejects_uppercase_and_short() {
+        assert!("AB".repeat(32).parse::<Sha256>().is_err());
+        assert!("ab".repeat(31).parse::<Sha256>().is_err());
+        assert!("ab".repeat(32).parse::<Sha256>().is_ok());
+    }
+}

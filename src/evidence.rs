@@ -1,0 +1,144 @@
+//! The evidence manifest, `evidence.json`: what was sealed, by whom, and what each file really is.
+//!
+//! The types reject unknown fields and duplicate keys, so a parsed manifest means exactly what its
+//! bytes say. `docs/FORMAT.md` defines every field.
+
+use serde::{Deserialize, Serialize};
+
+use crate::digest::Sha256;
+use crate::finding::Finding;
+
+/// The value of the `format` field this version writes and reads.
+pub const FORMAT: &str = "earwitness-evidence/1";
+/// The file's name at the top of the bag.
+pub const FILE_NAME: &str = "evidence.json";
+
+/// The whole manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The case identifier.
+    pub case: Option<String>,
+    /// Who sealed the bundle.
+    pub actor: Option<String>,
+    /// The organisation the actor belongs to.
+    pub organization: Option<String>,
+    /// A free-text note.
+    pub note: Option<String>,
+    /// When the bundle was sealed, RFC 3339 in UTC.
+    pub sealed_at: String,
+    /// The software that sealed it.
+    pub tool: Tool,
+    /// One entry per payload file, in manifest order.
+    pub items: Vec<Item>,
+}
+
+/// The software that wrote the manifest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    /// `earwitness`.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// The version of symphonia that read the media metadata.
+    pub symphonia: String,
+}
+
+/// One archived file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    /// The path inside the bag, exactly as in `manifest-sha256.txt` (before its percent-encoding).
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the file's bytes.
+    pub sha256: Sha256,
+    /// Where the file came from.
+    pub original: Original,
+    /// What earwitness read in the file; `null` when nothing could be read.
+    pub media: Option<Media>,
+    /// What is wrong or notable about the file. Empty for a clean recording.
+    pub findings: Vec<Finding>,
+}
+
+/// The original file as the sealer gave it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Original {
+    /// The file name.
+    pub name: String,
+    /// The path as given on the command line (joined with the part below a folder).
+    pub path: String,
+    /// The modification time, RFC 3339 in UTC, if the file system reported one.
+    pub modified: Option<String>,
+}
+
+/// Technical metadata of a recording.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Media {
+    /// The container: `wav`, `flac`, `mp3`, `isomp4`, `ogg`, `amr`, ...
+    pub container: String,
+    /// The codec of the first audio track: `pcm_s16le`, `pcm_alaw`, `mp3`, `aac`, `opus`, `amr_nb`, ...
+    pub codec: Option<String>,
+    /// Samples per second.
+    pub sample_rate: Option<u32>,
+    /// Number of channels.
+    pub channels: Option<u32>,
+    /// Bits per coded sample, where the format declares it.
+    pub bits_per_sample: Option<u32>,
+    /// The number of frames (samples per channel) the container declares.
+    pub declared_frames: Option<u64>,
+    /// The duration in seconds, from the declared frame count.
+    pub duration_seconds: Option<f64>,
+    /// Which reader produced these values, with its version: `symphonia 0.6.1`, `earwitness 0.1.0 amr`.
+    pub reader: String,
+    /// Every tag of every metadata revision, in the order they were read.
+    pub tags: Vec<Tag>,
+}
+
+/// One tag.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tag {
+    /// The standard meaning, where the reader knows it: `title`, `artist`, `date`, `recording_date`,
+    /// `comment`, `encoder`, ...
+    pub key: Option<String>,
+    /// The key as the file spells it: `TDRC`, `©day`, `DATE`, `ICRD`, ...
+    pub raw_key: String,
+    /// The value as text.
+    pub value: String,
+}
+
+/// Why `evidence.json` could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum EvidenceError {
+    /// Not JSON, or not of the documented shape (unknown fields and duplicate keys included).
+    #[error("evidence.json is not a valid evidence manifest: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A `format` this version does not read.
+    #[error("evidence.json has format {0:?}; this earwitness reads {FORMAT:?}")]
+    Format(String),
+}
+
+impl Evidence {
+    /// Parses the exact bytes of `evidence.json`.
+    pub fn parse(bytes: &[u8]) -> Result<Self, EvidenceError> {
+        let ev: Evidence = serde_json::from_slice(bytes)?;
+        if ev.format != FORMAT {
+            return Err(EvidenceError::Format(ev.format));
+        }
+        Ok(ev)
+    }
+
+    /// The bytes written to the bag: pretty JSON with a final newline.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = serde_json::to_vec_pretty(self).expect("evidence types always serialize");
+        out.push(b'\n');
+        out
+    }
+}

@@ -1,0 +1,178 @@
+//! Findings: what sealing, probing and verifying noticed, each with a stable dotted code.
+//!
+//! Every code is a constant in [`code`] and is documented in `docs/FORMAT.md`. Codes never change
+//! meaning once released; new ones may be added.
+
+use serde::{Deserialize, Serialize};
+
+/// How much a finding matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; changes no verdict.
+    Info,
+    /// Something a person should look at, but the bundle is intact (for example an unpinned signer,
+    /// or a recording that did not decode cleanly).
+    Warning,
+    /// Verification fails.
+    Error,
+}
+
+impl Severity {
+    /// The lowercase word used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One thing that was noticed, with a stable code, a message for people, and where it was seen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    /// A stable dotted code, one of [`code`].
+    pub code: String,
+    /// How much it matters.
+    pub severity: Severity,
+    /// A sentence for people: what is wrong, and where useful what to do next.
+    pub message: String,
+    /// The bundle path or input path the finding is about, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+impl Finding {
+    /// A finding with no path.
+    pub fn new(code: &str, severity: Severity, message: impl Into<String>) -> Self {
+        Finding {
+            code: code.to_string(),
+            severity,
+            message: message.into(),
+            path: None,
+        }
+    }
+
+    /// An error-severity finding about `path`.
+    pub fn error(code: &str, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding::new(code, Severity::Error, message).at(path)
+    }
+
+    /// A warning-severity finding about `path`.
+    pub fn warning(code: &str, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding::new(code, Severity::Warning, message).at(path)
+    }
+
+    /// The same finding, about `path`.
+    pub fn at(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+}
+
+/// The stable finding codes. `docs/FORMAT.md` has a table of every one.
+pub mod code {
+    // --- about one recording (recorded in evidence.json while sealing) ---
+    /// The file has no bytes.
+    pub const FILE_EMPTY: &str = "file.empty";
+    /// No known audio container was recognised.
+    pub const FORMAT_UNRECOGNIZED: &str = "format.unrecognized";
+    /// The container was read, but it holds no audio track.
+    pub const FORMAT_NO_AUDIO: &str = "format.no_audio";
+    /// The container could be read, but not the codec of its audio.
+    pub const AUDIO_DECODE_UNSUPPORTED: &str = "audio.decode.unsupported";
+    /// Decoding failed with an error.
+    pub const AUDIO_DECODE_FAILED: &str = "audio.decode.failed";
+    /// The decoder crashed (a panic or a killed worker).
+    pub const AUDIO_DECODE_CRASHED: &str = "audio.decode.crashed";
+    /// The decoder took longer than the time limit.
+    pub const AUDIO_DECODE_TIMEOUT: &str = "audio.decode.timeout";
+    /// The stream ended before its declared length.
+    pub const AUDIO_TRUNCATED: &str = "audio.truncated";
+    /// The embedded checksum (FLAC's MD5) does not match the decoded audio.
+    pub const AUDIO_CHECKSUM_MISMATCH: &str = "audio.checksum.mismatch";
+
+    // --- the container ---
+    /// The bundle could not be opened or read as a ZIP or a folder.
+    pub const BUNDLE_UNREADABLE: &str = "bundle.unreadable";
+    /// An entry name is not enclosed in the bundle (`../x`, `/abs`, `C:\x`, backslashes).
+    pub const BUNDLE_ENTRY_UNSAFE_NAME: &str = "bundle.entry.unsafe_name";
+    /// Two entries have the same name.
+    pub const BUNDLE_ENTRY_DUPLICATE: &str = "bundle.entry.duplicate";
+    /// Entries overlap inside the ZIP file.
+    pub const BUNDLE_ENTRY_OVERLAP: &str = "bundle.entry.overlap";
+    /// An entry is encrypted.
+    pub const BUNDLE_ENTRY_ENCRYPTED: &str = "bundle.entry.encrypted";
+    /// An entry is a symbolic link (or another non-regular file).
+    pub const BUNDLE_ENTRY_SYMLINK: &str = "bundle.entry.symlink";
+    /// An entry's bytes do not match its ZIP CRC-32.
+    pub const BUNDLE_ENTRY_CRC: &str = "bundle.entry.crc";
+    /// An entry expands beyond its declared size or a sane ratio, or beyond a size cap.
+    pub const BUNDLE_ENTRY_OVERSIZE: &str = "bundle.entry.oversize";
+    /// An entry could not be read.
+    pub const BUNDLE_ENTRY_UNREADABLE: &str = "bundle.entry.unreadable";
+    /// An entry uses a compression method other than stored or deflate.
+    pub const BUNDLE_ENTRY_COMPRESSION: &str = "bundle.entry.compression";
+    /// The bundle does not hold exactly one top-level folder.
+    pub const BUNDLE_LAYOUT: &str = "bundle.layout";
+    /// An entry outside `data/` and `custody/` that the tag manifest does not list.
+    pub const BUNDLE_ENTRY_UNEXPECTED: &str = "bundle.entry.unexpected";
+
+    // --- BagIt ---
+    /// `bagit.txt` is missing or not the declaration earwitness writes.
+    pub const BAG_DECLARATION_INVALID: &str = "bag.declaration.invalid";
+    /// `bag-info.txt` is missing or malformed.
+    pub const BAG_INFO_INVALID: &str = "bag.info.invalid";
+    /// Payload-Oxum does not match the payload.
+    pub const BAG_OXUM_MISMATCH: &str = "bag.oxum.mismatch";
+    /// A manifest or tag manifest is missing or malformed.
+    pub const MANIFEST_INVALID: &str = "manifest.invalid";
+    /// A payload file's SHA-256 differs from the manifest.
+    pub const PAYLOAD_HASH_MISMATCH: &str = "payload.hash.mismatch";
+    /// A payload file listed in the manifest is not in the bundle.
+    pub const PAYLOAD_MISSING: &str = "payload.missing";
+    /// A file under `data/` is not listed in the manifest.
+    pub const PAYLOAD_UNLISTED: &str = "payload.unlisted";
+    /// A tag file's SHA-256 differs from the tag manifest.
+    pub const TAG_HASH_MISMATCH: &str = "tag.hash.mismatch";
+    /// A tag file listed in the tag manifest, or one that must be listed, is missing.
+    pub const TAG_MISSING: &str = "tag.missing";
+    /// A tag file that must be covered by the tag manifest is not listed in it.
+    pub const TAG_UNLISTED: &str = "tag.unlisted";
+
+    // --- evidence.json ---
+    /// `evidence.json` is not a valid evidence manifest.
+    pub const EVIDENCE_INVALID: &str = "evidence.invalid";
+    /// `evidence.json` disagrees with the BagIt manifest (paths, sizes or hashes).
+    pub const EVIDENCE_MISMATCH: &str = "evidence.mismatch";
+
+    // --- custody ---
+    /// The bundle has no custody events.
+    pub const CUSTODY_MISSING: &str = "custody.missing";
+    /// A custody event is not valid JSON of the documented shape, or its file name is wrong.
+    pub const CUSTODY_EVENT_INVALID: &str = "custody.event.invalid";
+    /// The events do not form one chain: a gap, a duplicate, a reordering or a wrong link.
+    pub const CUSTODY_CHAIN_BROKEN: &str = "custody.chain.broken";
+    /// An event names a tag manifest other than the one in the bundle.
+    pub const CUSTODY_TAGMANIFEST_MISMATCH: &str = "custody.tagmanifest.mismatch";
+    /// A raw Ed25519 signature is missing.
+    pub const CUSTODY_SIGNATURE_MISSING: &str = "custody.signature.missing";
+    /// A raw Ed25519 signature does not verify.
+    pub const CUSTODY_SIGNATURE_INVALID: &str = "custody.signature.invalid";
+    /// An SSHSIG signature is missing or does not verify.
+    pub const CUSTODY_SSHSIG_INVALID: &str = "custody.sshsig.invalid";
+    /// The signer's public key file is missing or unreadable.
+    pub const CUSTODY_KEY_MISSING: &str = "custody.key.missing";
+    /// A key file does not match the fingerprint it is named for, or is a weak key.
+    pub const CUSTODY_KEY_INVALID: &str = "custody.key.invalid";
+    /// A file under `custody/` that is not part of the custody layout.
+    pub const CUSTODY_ENTRY_UNEXPECTED: &str = "custody.entry.unexpected";
+
+    // --- trust ---
+    /// The signer is not among the keys the user trusts.
+    pub const SIGNER_UNTRUSTED: &str = "signer.untrusted";
+    /// No trusted keys were given, so the signer could not be checked against any.
+    pub const SIGNER_UNPINNED: &str = "signer.unpinned";
+}

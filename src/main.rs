@@ -1,0 +1,449 @@
+//! The earwitness command line: parses flags, calls the library, prints, and picks the exit code.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow};
+use clap::{Args, Parser, Subcommand};
+
+use earwitness::finding::Severity;
+use earwitness::keys::{self, TrustedKey};
+use earwitness::seal::{self, SealOptions};
+use earwitness::verify::{self, Verdict, VerifyOptions};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success; for verify: the bundle is intact and every signature is valid
+  1  verification failed: tampering, a malformed or hostile bundle, or a signer outside --trust
+  2  usage or I/O error (bad flags, no such file, a refused input, a wrong passphrase)";
+
+/// Seal audio recordings into signed, independently verifiable evidence bundles.
+#[derive(Parser)]
+#[command(name = "earwitness", version, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Make a new Ed25519 signing key (OpenSSH format) and its .pub file.
+    #[command(after_help = EXIT_CODES)]
+    Keygen(KeygenArgs),
+    /// Archive files and folders into one signed bundle.
+    #[command(after_help = EXIT_CODES)]
+    Seal(SealArgs),
+    /// Check a bundle (a .zip, or an unzipped bundle folder): every hash, signature and link.
+    #[command(after_help = EXIT_CODES)]
+    Verify(VerifyArgs),
+    /// Show what a bundle holds, or what earwitness reads in one recording.
+    #[command(after_help = EXIT_CODES)]
+    Inspect(InspectArgs),
+}
+
+#[derive(Args)]
+struct KeygenArgs {
+    /// Where to write the secret key; the public key goes to the same path plus ".pub".
+    #[arg(long, value_name = "PATH")]
+    out: PathBuf,
+    /// A comment stored in the key (for example the holder's name).
+    #[arg(long)]
+    comment: Option<String>,
+    /// Replace existing key files.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Args)]
+struct SealArgs {
+    /// The signing key (an OpenSSH Ed25519 private key). Default: the key in earwitness's config
+    /// folder, made on first use.
+    #[arg(long, value_name = "PATH")]
+    key: Option<PathBuf>,
+    /// The case identifier.
+    #[arg(long)]
+    case: Option<String>,
+    /// Who is sealing.
+    #[arg(long)]
+    actor: Option<String>,
+    /// The sealer's organisation.
+    #[arg(long)]
+    org: Option<String>,
+    /// A note for the record.
+    #[arg(long)]
+    note: Option<String>,
+    /// The bundle to write (a .zip file).
+    #[arg(long, value_name = "PATH")]
+    out: PathBuf,
+    /// Replace the output if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Worker threads (default: the number of cores).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Files and folders to archive (folders are walked recursively).
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// The bundle: a .zip file or an unzipped bundle folder.
+    bundle: PathBuf,
+    /// A trusted signer: a public key file (.pub or PEM) or a fingerprint (SHA256:...). Repeatable.
+    #[arg(long, value_name = "KEY")]
+    trust: Vec<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct InspectArgs {
+    /// A bundle (.zip or folder), or a recording.
+    path: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Keygen(a) => keygen(a),
+        Command::Seal(a) => seal_cmd(a),
+        Command::Verify(a) => verify_cmd(a),
+        Command::Inspect(a) => inspect(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            // A closed pipe (`earwitness verify x | head`) is not an error.
+            if e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("earwitness: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn passphrase_from_env() -> Option<zeroize::Zeroizing<String>> {
+    std::env::var(keys::PASSPHRASE_ENV).ok().map(zeroize::Zeroizing::new)
+}
+
+fn keygen(a: KeygenArgs) -> Result<ExitCode> {
+    let comment = a.comment.unwrap_or_else(|| "earwitness".into());
+    let key = keys::generate(&comment)?;
+    create_private_dir(a.out.parent())?;
+    let written = keys::write_keypair(&key, &a.out, a.force, None)?;
+    println!("secret key:  {} (keep it private)", written.secret.display());
+    println!("public key:  {}", written.public.display());
+    println!("fingerprint: {}", written.fingerprint);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Creates a missing folder for key files, readable only by its owner.
+fn create_private_dir(dir: Option<&Path>) -> Result<()> {
+    let Some(dir) = dir.filter(|d| !d.as_os_str().is_empty() && !d.exists()) else {
+        return Ok(());
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).with_context(|| format!("cannot create the folder {}", dir.display()))
+}
+
+/// The default key's path: `<config dir>/earwitness/default-key`.
+fn default_key_path() -> Result<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(dirs::config_dir)
+        .ok_or_else(|| anyhow!("cannot find a config folder for the default key; pass --key"))?;
+    Ok(base.join("earwitness").join("default-key"))
+}
+
+fn load_or_create_default_key() -> Result<(PathBuf, keys::Signer)> {
+    let path = default_key_path()?;
+    if !path.exists() {
+        create_private_dir(path.parent())?;
+        let key = keys::generate("earwitness default key")?;
+        let written = keys::write_keypair(&key, &path, false, None)?;
+        eprintln!(
+            "earwitness: created your default signing key at {}\n            fingerprint {}\n            (public key: {}; give it to whoever must verify your bundles)",
+            written.secret.display(),
+            written.fingerprint,
+            written.public.display()
+        );
+    }
+    let signer = keys::load_signer(&path, &mut passphrase_from_env)?;
+    Ok((path, signer))
+}
+
+fn seal_cmd(a: SealArgs) -> Result<ExitCode> {
+    let (key_path, signer) = match &a.key {
+        Some(p) => (p.clone(), keys::load_signer(p, &mut passphrase_from_env)?),
+        None => load_or_create_default_key()?,
+    };
+    let time = seal::seal_time().map_err(|e| anyhow!(e))?;
+    let options = SealOptions {
+        inputs: a.inputs,
+        output: a.out,
+        case: a.case,
+        actor: a.actor,
+        organization: a.org,
+        note: a.note,
+        time,
+        force: a.force,
+        jobs: a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+    };
+    let progress = Bar::new();
+    let sealed = seal::seal(&options, &signer, &progress)?;
+    progress.finish();
+    let mut out = io::stdout().lock();
+    writeln!(out, "sealed {} ({} files, {} bytes)", sealed.output.display(), sealed.files, sealed.bytes)?;
+    writeln!(out, "  bag:         {}", sealed.bag)?;
+    writeln!(out, "  signed by:   {} ({})", sealed.fingerprint, key_path.display())?;
+    writeln!(out, "  bundle hash: SHA256 {}", sealed.bundle_sha256)?;
+    if !sealed.findings.is_empty() {
+        writeln!(out, "  findings recorded in evidence.json:")?;
+        for f in &sealed.findings {
+            writeln!(
+                out,
+                "    {:7} {:28} {}: {}",
+                f.severity.as_str(),
+                f.code,
+                f.path.as_deref().unwrap_or(""),
+                f.message
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_trust(values: &[String]) -> Result<Vec<TrustedKey>> {
+    values
+        .iter()
+        .map(|v| keys::parse_trust(v).with_context(|| format!("--trust {v}")))
+        .collect()
+}
+
+fn verify_cmd(a: VerifyArgs) -> Result<ExitCode> {
+    let trust = parse_trust(&a.trust)?;
+    if !a.bundle.exists() {
+        return Err(anyhow!("{}: no such file or folder", a.bundle.display()));
+    }
+    let report = verify::verify_path(&a.bundle, &VerifyOptions { trust, known_payload: None })
+        .with_context(|| format!("{}: cannot open", a.bundle.display()))?;
+    let mut out = io::stdout().lock();
+    if a.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        print_report(&mut out, &report)?;
+    }
+    Ok(if report.verdict == Verdict::Failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_report(out: &mut impl Write, r: &verify::Report) -> io::Result<()> {
+    writeln!(out, "bundle:  {}", r.bundle)?;
+    if let Some(bag) = &r.bag {
+        writeln!(out, "bag:     {bag}")?;
+    }
+    if let Some(case) = &r.case {
+        writeln!(out, "case:    {case}")?;
+    }
+    writeln!(out, "payload: {} files, {} bytes", r.payload_files, r.payload_bytes)?;
+    if !r.events.is_empty() {
+        writeln!(out, "custody:")?;
+        for e in &r.events {
+            let who = match (&e.trusted, &e.trusted_name) {
+                (true, Some(name)) => format!("trusted as {name:?}"),
+                (true, None) => "trusted".into(),
+                (false, _) => "NOT TRUSTED".into(),
+            };
+            let sig = if e.signature_valid { "signature valid" } else { "SIGNATURE INVALID" };
+            writeln!(
+                out,
+                "  #{} {:9} {}  by {}  key {}  {sig}, {who}",
+                e.seq,
+                e.action,
+                e.time,
+                e.actor.as_deref().unwrap_or("(no actor)"),
+                e.key
+            )?;
+            if let Some(note) = &e.note {
+                writeln!(out, "      note: {note}")?;
+            }
+        }
+    }
+    if !r.findings.is_empty() {
+        writeln!(out, "findings:")?;
+        for f in &r.findings {
+            let path = f.path.as_deref().map(|p| format!("{p}: ")).unwrap_or_default();
+            writeln!(out, "  {:7} {:30} {path}{}", f.severity.as_str(), f.code, f.message)?;
+        }
+    }
+    let errors = r.findings.iter().filter(|f| f.severity == Severity::Error).count();
+    match r.verdict {
+        Verdict::Failed => writeln!(
+            out,
+            "RESULT: FAILED ({errors} error{}). Do not rely on this bundle; see the findings above.",
+            if errors == 1 { "" } else { "s" }
+        ),
+        Verdict::IntactUntrusted => writeln!(
+            out,
+            "RESULT: INTACT, BUT THE SIGNER IS NOT TRUSTED. Every hash and signature checks out, but no \
+             --trust key was given. Confirm the fingerprint above with the signer, then verify with --trust."
+        ),
+        Verdict::Trusted => writeln!(out, "RESULT: VERIFIED. Intact, and every event is signed by a trusted key."),
+    }
+}
+
+fn inspect(a: InspectArgs) -> Result<ExitCode> {
+    let meta = std::fs::metadata(&a.path).with_context(|| format!("{}: cannot open", a.path.display()))?;
+    let is_bundle = meta.is_dir() || looks_like_zip(&a.path)?;
+    let mut out = io::stdout().lock();
+    if is_bundle {
+        let report = verify::verify_path(&a.path, &VerifyOptions::default())
+            .with_context(|| format!("{}: cannot open", a.path.display()))?;
+        if a.json {
+            let value = serde_json::json!({
+                "bundle": report.bundle,
+                "verdict": report.verdict,
+                "evidence": report.evidence,
+                "events": report.events,
+                "findings": report.findings,
+            });
+            serde_json::to_writer_pretty(&mut out, &value)?;
+            writeln!(out)?;
+        } else {
+            print_report(&mut out, &report)?;
+            if let Some(ev) = &report.evidence {
+                writeln!(out, "items (as evidence.json records them):")?;
+                for item in &ev.items {
+                    writeln!(out, "  {}  {} bytes  sha256 {}", item.path, item.size, item.sha256)?;
+                    writeln!(out, "      from {}", item.original.path)?;
+                    print_media(&mut out, item.media.as_ref(), &item.findings)?;
+                }
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let label = earwitness::ingest::display_path(&a.path);
+    let probed = earwitness::probe::probe_file(&a.path, &label);
+    let digests = earwitness::digest::hash_reader(
+        std::fs::File::open(&a.path).with_context(|| format!("{label}: cannot open"))?,
+    )
+    .with_context(|| format!("{label}: cannot read"))?;
+    if a.json {
+        let value = serde_json::json!({
+            "path": label,
+            "size": digests.len,
+            "sha256": digests.sha256,
+            "media": probed.media,
+            "findings": probed.findings,
+        });
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{label}  {} bytes  sha256 {}", digests.len, digests.sha256)?;
+        print_media(&mut out, probed.media.as_ref(), &probed.findings)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn looks_like_zip(path: &Path) -> Result<bool> {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    let mut f = std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let n = f.read(&mut magic).with_context(|| format!("{}: cannot read", path.display()))?;
+    Ok(n == 4 && (&magic == b"PK\x03\x04" || &magic == b"PK\x05\x06"))
+}
+
+fn print_media(
+    out: &mut impl Write,
+    media: Option<&earwitness::evidence::Media>,
+    findings: &[earwitness::finding::Finding],
+) -> io::Result<()> {
+    match media {
+        None => writeln!(out, "      media: nothing could be read")?,
+        Some(m) => {
+            let opt = |v: Option<String>| v.unwrap_or_else(|| "?".into());
+            writeln!(
+                out,
+                "      media: {} / {}, {} Hz, {} ch, {} bits, {} frames, {} s  (read by {})",
+                m.container,
+                opt(m.codec.clone()),
+                opt(m.sample_rate.map(|v| v.to_string())),
+                opt(m.channels.map(|v| v.to_string())),
+                opt(m.bits_per_sample.map(|v| v.to_string())),
+                opt(m.declared_frames.map(|v| v.to_string())),
+                opt(m.duration_seconds.map(|v| format!("{v:.3}"))),
+                m.reader
+            )?;
+            for t in &m.tags {
+                writeln!(
+                    out,
+                    "      tag {} [{}] = {:?}",
+                    t.key.as_deref().unwrap_or("-"),
+                    t.raw_key,
+                    t.value
+                )?;
+            }
+        }
+    }
+    for f in findings {
+        writeln!(out, "      {} {}: {}", f.severity.as_str(), f.code, f.message)?;
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr when it is a terminal; nothing otherwise.
+struct Bar(Option<indicatif::ProgressBar>);
+
+impl Bar {
+    fn new() -> Self {
+        if !io::stderr().is_terminal() {
+            return Bar(None);
+        }
+        let bar = indicatif::ProgressBar::new(0);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg:24} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        Bar(Some(bar))
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl seal::Progress for Bar {
+    fn start(&self, total: u64, _files: usize) {
+        if let Some(b) = &self.0 {
+            b.set_length(total);
+        }
+    }
+    fn stage(&self, what: &str) {
+        if let Some(b) = &self.0 {
+            b.set_message(what.to_string());
+        }
+    }
+    fn advance(&self, bytes: u64) {
+        if let Some(b) = &self.0 {
+            b.inc(bytes);
+        }
+    }
+}

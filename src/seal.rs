@@ -1,0 +1,419 @@
+//! Seal: the pipeline from input files to a signed bundle on disk.
+//!
+//! ingest → probe (in parallel) → copy and hash each original once, straight into the ZIP →
+//! evidence.json and the BagIt files → the first custody event, signed → read the bundle back and
+//! check it → rename it into place.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::SystemTime;
+
+use crate::bag::{self, BagInfo};
+use crate::bundle::{self, BundleWriter};
+use crate::custody::{self, Event};
+use crate::digest::{Digests, Sha256};
+use crate::evidence::{self, Evidence, Item, Original, Tool};
+use crate::finding::Finding;
+use crate::ingest::{self, IngestError, Source};
+use crate::keys::{Fingerprint, Signer};
+use crate::probe::{self, Probed};
+use crate::verify::{self, VerifyOptions};
+
+/// What to seal, and the claims to record with it.
+#[derive(Clone, Debug)]
+pub struct SealOptions {
+    /// Files and folders to archive.
+    pub inputs: Vec<PathBuf>,
+    /// The bundle to write.
+    pub output: PathBuf,
+    /// The case identifier.
+    pub case: Option<String>,
+    /// Who seals.
+    pub actor: Option<String>,
+    /// The actor's organisation.
+    pub organization: Option<String>,
+    /// A note for the record.
+    pub note: Option<String>,
+    /// The seal time (whole seconds). See [`seal_time`].
+    pub time: jiff::Timestamp,
+    /// Replace an existing output.
+    pub force: bool,
+    /// Worker threads for probing.
+    pub jobs: usize,
+}
+
+/// Receives progress while sealing. Every method has a default that does nothing.
+pub trait Progress: Sync {
+    /// Sealing starts: this many bytes in this many files.
+    fn start(&self, _total_bytes: u64, _files: usize) {}
+    /// A stage starts (for display).
+    fn stage(&self, _what: &str) {}
+    /// This many more bytes were copied and hashed.
+    fn advance(&self, _bytes: u64) {}
+    /// All done.
+    fn finish(&self) {}
+}
+
+/// A [`Progress`] that shows nothing.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// What a successful seal produced.
+#[derive(Debug)]
+pub struct Sealed {
+    /// The bundle's path.
+    pub output: PathBuf,
+    /// The bag's name (its top-level folder).
+    pub bag: String,
+    /// Number of files archived.
+    pub files: usize,
+    /// Total bytes archived.
+    pub bytes: u64,
+    /// The signer's fingerprint.
+    pub fingerprint: Fingerprint,
+    /// SHA-256 of the bundle file.
+    pub bundle_sha256: Sha256,
+    /// Every finding recorded about the archived files.
+    pub findings: Vec<Finding>,
+}
+
+/// Why a seal failed. No output file exists, and no temporary file is left, when this is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    /// The inputs cannot be sealed (a missing path, a link or device, a name collision).
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    /// The output exists and `force` was not given.
+    #[error("{0}: already exists; choose another output, or pass --force to replace it")]
+    OutputExists(PathBuf),
+    /// An input changed while it was being read.
+    #[error("{path}: {what} while it was being read; the file is still being written to. Wait until it is complete (or copy it first), then seal again")]
+    Changed {
+        /// The input.
+        path: PathBuf,
+        /// What changed.
+        what: String,
+    },
+    /// Reading or writing failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// What the OS said.
+        source: io::Error,
+    },
+    /// Signing failed.
+    #[error(transparent)]
+    Key(#[from] crate::keys::KeyError),
+    /// The bundle read back differently than it was written.
+    #[error("the bundle failed its check after writing ({}); nothing was written. This points to a fault in the disk or in earwitness", .0.iter().map(|f| f.code.as_str()).collect::<Vec<_>>().join(", "))]
+    ReadBack(Vec<Finding>),
+}
+
+fn io_ctx(context: impl Into<String>) -> impl FnOnce(io::Error) -> SealError {
+    let context = context.into();
+    move |source| SealError::Io { context, source }
+}
+
+/// The seal time: `SOURCE_DATE_EPOCH` (whole seconds since 1970, UTC) when set, otherwise now;
+/// always truncated to whole seconds.
+pub fn seal_time() -> Result<jiff::Timestamp, String> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => {
+            let secs: i64 = v
+                .trim()
+                .parse()
+                .map_err(|_| format!("SOURCE_DATE_EPOCH={v:?} is not a whole number of seconds"))?;
+            jiff::Timestamp::from_second(secs)
+                .map_err(|e| format!("SOURCE_DATE_EPOCH={v:?} is out of range: {e}"))
+        }
+        Err(_) => jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).map_err(|e| e.to_string()),
+    }
+}
+
+/// The bag's name for an output path: the file name without `.zip`, made safe.
+pub fn bag_name(output: &Path) -> String {
+    let stem = output.file_stem().unwrap_or_default();
+    let name = ingest::bag_component(stem);
+    if name.is_empty() || name == "." || name == ".." {
+        "bundle".into()
+    } else {
+        name
+    }
+}
+
+/// Seals `options.inputs` into `options.output`, signed by `signer`.
+pub fn seal(options: &SealOptions, signer: &Signer, progress: &dyn Progress) -> Result<Sealed, SealError> {
+    // Everything that can be refused is refused before anything is written.
+    let sources = ingest::walk(&options.inputs)?;
+    if !options.force && options.output.exists() {
+        return Err(SealError::OutputExists(options.output.clone()));
+    }
+    let bag = bag_name(&options.output);
+    let total: u64 = sources.iter().map(|s| s.size).sum();
+    progress.start(total, sources.len());
+
+    progress.stage("reading metadata");
+    let probes = probe_all(&sources, options.jobs.max(1));
+
+    progress.stage("archiving");
+    let mut writer = BundleWriter::create(&options.output, options.time)
+        .map_err(io_ctx(format!("{}: cannot create the bundle", options.output.display())))?;
+    let mut items = Vec::with_capacity(sources.len());
+    let mut known = HashMap::new();
+    let mut findings = Vec::new();
+    for (source, probed) in sources.iter().zip(probes) {
+        let digests = archive_one(&mut writer, &bag, source, progress)?;
+        known.insert(source.bag_path.clone(), digests);
+        findings.extend(probed.findings.iter().cloned());
+        items.push(item_for(source, &digests, probed));
+    }
+
+    let evidence = Evidence {
+        format: evidence::FORMAT.into(),
+        case: options.case.clone(),
+        actor: options.actor.clone(),
+        organization: options.organization.clone(),
+        note: options.note.clone(),
+        sealed_at: rfc3339(options.time),
+        tool: Tool {
+            name: "earwitness".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            symphonia: probe::symphonia_version().into(),
+        },
+        items,
+    };
+    let manifest = bag::write_manifest(evidence.items.iter().map(|i| (i.path.as_str(), &i.sha256)));
+    let info = BagInfo {
+        bagging_date: options.time.strftime("%Y-%m-%d").to_string(),
+        payload_bytes: evidence.items.iter().map(|i| i.size).sum(),
+        payload_files: evidence.items.len() as u64,
+        software_agent: format!("earwitness {}", env!("CARGO_PKG_VERSION")),
+        external_identifier: options.case.clone(),
+        source_organization: options.organization.clone(),
+        contact_name: options.actor.clone(),
+        external_description: options.note.clone(),
+    };
+    let fingerprint = signer.fingerprint();
+    let verify_txt = crate::instructions::verify_txt(&bag, &fingerprint);
+    let tag_files: [(&str, Vec<u8>); 5] = [
+        (bag::BAGIT, bag::BAGIT_TXT.as_bytes().to_vec()),
+        (bag::BAG_INFO, info.render().into_bytes()),
+        (evidence::FILE_NAME, evidence.to_bytes()),
+        (bag::MANIFEST, manifest.into_bytes()),
+        (crate::instructions::FILE_NAME, verify_txt.into_bytes()),
+    ];
+    let mut tag_digests = Vec::new();
+    for (name, bytes) in &tag_files {
+        let d = add(&mut writer, &bag, name, bytes)?;
+        tag_digests.push((*name, d.sha256));
+    }
+    let tagmanifest = bag::write_manifest(tag_digests.iter().map(|(n, d)| (*n, d)));
+    let tagmanifest_sha = add(&mut writer, &bag, bag::TAGMANIFEST, tagmanifest.as_bytes())?.sha256;
+
+    let event = Event {
+        format: custody::FORMAT.into(),
+        seq: 1,
+        action: "sealed".into(),
+        time: rfc3339(options.time),
+        actor: options.actor.clone(),
+        organization: options.organization.clone(),
+        key: fingerprint.to_string(),
+        bag: bag.clone(),
+        case: options.case.clone(),
+        note: options.note.clone(),
+        prev_event_sha256: None,
+        tagmanifest_sha256: tagmanifest_sha,
+    };
+    write_event(&mut writer, &bag, &event, signer)?;
+
+    progress.stage("checking the written bundle");
+    let tmp = writer
+        .finish()
+        .map_err(io_ctx(format!("{}: cannot finish the bundle", options.output.display())))?;
+    let check = verify::verify_path(
+        tmp.path(),
+        &VerifyOptions {
+            trust: vec![crate::keys::TrustedKey {
+                fingerprint,
+                name: None,
+            }],
+            known_payload: Some(known),
+        },
+    )
+    .map_err(io_ctx("cannot read back the bundle just written"))?;
+    if check.has_errors() {
+        return Err(SealError::ReadBack(check.findings));
+    }
+    let bundle_sha256 = crate::digest::hash_reader(
+        File::open(tmp.path()).map_err(io_ctx("cannot read back the bundle just written"))?,
+    )
+    .map_err(io_ctx("cannot read back the bundle just written"))?
+    .sha256;
+    bundle::persist(tmp, &options.output, options.force).map_err(|e| {
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            SealError::OutputExists(options.output.clone())
+        } else {
+            SealError::Io {
+                context: format!("{}: cannot move the bundle into place", options.output.display()),
+                source: e,
+            }
+        }
+    })?;
+    progress.finish();
+    Ok(Sealed {
+        output: options.output.clone(),
+        bag,
+        files: evidence.items.len(),
+        bytes: total,
+        fingerprint,
+        bundle_sha256,
+        findings,
+    })
+}
+
+/// Writes event `event`, its two signatures, and the signer's keys if the bundle lacks them.
+fn write_event(writer: &mut BundleWriter, bag: &str, event: &Event, signer: &Signer) -> Result<(), SealError> {
+    let fp = signer.fingerprint();
+    let vk = signer.verifying_key();
+    let keys_dir = custody::KEYS_DIR;
+    add(writer, bag, &format!("{keys_dir}/{}.pem", fp.to_hex()), crate::keys::public_pem(&vk).as_bytes())?;
+    add(
+        writer,
+        bag,
+        &format!("{keys_dir}/{}.pub", fp.to_hex()),
+        format!("{}\n", signer.public_openssh()).as_bytes(),
+    )?;
+    let bytes = event.to_bytes();
+    let name = format!("{}/{}", custody::DIR, event.file_name());
+    add(writer, bag, &name, &bytes)?;
+    add(writer, bag, &format!("{name}.sig"), &signer.sign_raw(&bytes))?;
+    let sshsig = signer.sign_sshsig(custody::SSHSIG_NAMESPACE, &bytes)?;
+    add(writer, bag, &format!("{name}.sshsig"), sshsig.as_bytes())?;
+    Ok(())
+}
+
+fn add(writer: &mut BundleWriter, bag: &str, name: &str, bytes: &[u8]) -> Result<Digests, SealError> {
+    writer
+        .add_bytes(&format!("{bag}/{name}"), bytes)
+        .map_err(io_ctx(format!("cannot write {name} into the bundle")))
+}
+
+/// Probes every source on `jobs` threads; results come back in source order.
+fn probe_all(sources: &[Source], jobs: usize) -> Vec<Probed> {
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Option<Probed>> = vec![None; sources.len()];
+    let slots: Vec<std::sync::Mutex<&mut Option<Probed>>> =
+        results.iter_mut().map(std::sync::Mutex::new).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(sources.len()).max(1) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(source) = sources.get(i) else { break };
+                    let probed = probe::probe_file(&source.path, &source.bag_path);
+                    if let Ok(mut slot) = slots[i].lock() {
+                        **slot = Some(probed);
+                    }
+                }
+            });
+        }
+    });
+    drop(slots);
+    results
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or(Probed {
+                media: None,
+                findings: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// Copies one original into the bundle, hashing it on the way, and checks that it did not change
+/// while it was read.
+fn archive_one(
+    writer: &mut BundleWriter,
+    bag: &str,
+    source: &Source,
+    progress: &dyn Progress,
+) -> Result<Digests, SealError> {
+    let shown = ingest::display_path(&source.path);
+    let file = File::open(&source.path).map_err(io_ctx(format!("{shown}: cannot open")))?;
+    let before = file.metadata().map_err(io_ctx(format!("{shown}: cannot stat")))?;
+    check_unchanged(source, before.len(), before.modified().ok(), "was changed after it was listed")?;
+    let reader = ProgressReader { inner: &file, progress };
+    let digests = writer
+        .add_stream(&format!("{bag}/{}", source.bag_path), source.size, reader)
+        .map_err(io_ctx(format!("{shown}: cannot copy into the bundle")))?;
+    let after = file.metadata().map_err(io_ctx(format!("{shown}: cannot stat")))?;
+    if digests.len != source.size {
+        return Err(SealError::Changed {
+            path: source.path.clone(),
+            what: format!("yielded {} bytes where {} were expected", digests.len, source.size),
+        });
+    }
+    check_unchanged(source, after.len(), after.modified().ok(), "changed")?;
+    Ok(digests)
+}
+
+fn check_unchanged(source: &Source, len: u64, modified: Option<SystemTime>, verb: &str) -> Result<(), SealError> {
+    if len != source.size {
+        return Err(SealError::Changed {
+            path: source.path.clone(),
+            what: format!("{verb}: its size went from {} to {len} bytes", source.size),
+        });
+    }
+    if modified != source.modified {
+        return Err(SealError::Changed {
+            path: source.path.clone(),
+            what: format!("{verb}: its modification time moved"),
+        });
+    }
+    Ok(())
+}
+
+struct ProgressReader<'a> {
+    inner: &'a File,
+    progress: &'a dyn Progress,
+}
+
+impl Read for ProgressReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.advance(n as u64);
+        Ok(n)
+    }
+}
+
+fn item_for(source: &Source, digests: &Digests, probed: Probed) -> Item {
+    let name = source
+        .path
+        .file_name()
+        .map(|n| ingest::display_path(Path::new(n)))
+        .unwrap_or_default();
+    Item {
+        path: source.bag_path.clone(),
+        size: digests.len,
+        sha256: digests.sha256,
+        original: Original {
+            name,
+            path: ingest::display_path(&source.path),
+            modified: source
+                .modified
+                .and_then(|m| jiff::Timestamp::try_from(m).ok())
+                .map(|t| t.to_string()),
+        },
+        media: probed.media,
+        findings: probed.findings,
+    }
+}
+
+/// RFC 3339 in UTC with whole seconds: `2026-10-23T14:02:00Z`.
+pub fn rfc3339(t: jiff::Timestamp) -> String {
+    format!("{t:.0}")
+}

@@ -1,0 +1,764 @@
+//! Verify: read a bundle back, as hostile input, and collect every finding.
+//!
+//! Nothing in the bundle is trusted until it has been checked: entries are streamed into hashers
+//! by index, never extracted; JSON is parsed into strict types only after its bytes are covered by
+//! a checked hash or signature; trust comes only from keys the verifying user supplies.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{self, Read};
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::bag::{self, BAG_INFO, BAGIT, MANIFEST, TAGMANIFEST};
+use crate::bundle::{self, Container, EntryInfo, SMALL_FILE_CAP};
+use crate::custody::{self, Event, SSHSIG_NAMESPACE};
+use crate::digest::{Digests, HashingReader, Sha256};
+use crate::evidence::{self, Evidence};
+use crate::finding::{Finding, Severity, code};
+use crate::keys::{self, Fingerprint, TrustedKey};
+
+/// What to check a bundle against.
+#[derive(Clone, Debug, Default)]
+pub struct VerifyOptions {
+    /// The keys the verifying user trusts. Empty: signatures are checked, but no signer is trusted.
+    pub trust: Vec<TrustedKey>,
+    /// Digests already measured for payload entries (by bag path, `data/...`). When given, payload
+    /// entries are not read again: their ZIP CRC-32 and size are compared with these instead. Used
+    /// by `seal` to check the bundle it has just written.
+    pub known_payload: Option<HashMap<String, Digests>>,
+}
+
+/// The overall result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Something failed: tampering, a malformed bundle, or a signer outside the trusted keys.
+    Failed,
+    /// Intact and validly signed, but no trusted keys were given, so the signers are not trusted.
+    IntactUntrusted,
+    /// Intact, validly signed, and every signer is trusted.
+    Trusted,
+}
+
+/// One custody event as verify saw it.
+#[derive(Clone, Debug, Serialize)]
+pub struct EventReport {
+    /// Sequence number.
+    pub seq: u32,
+    /// The action.
+    pub action: String,
+    /// The claimed time.
+    pub time: String,
+    /// The claimed actor.
+    pub actor: Option<String>,
+    /// The signer's fingerprint, as named by the event.
+    pub key: String,
+    /// Whether both signatures verified with the key the event names.
+    pub signature_valid: bool,
+    /// Whether the signer is among the trusted keys.
+    pub trusted: bool,
+    /// The trusted key's name, when trusted and named.
+    pub trusted_name: Option<String>,
+    /// The note.
+    pub note: Option<String>,
+}
+
+/// Everything verify found.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// The bundle's path as given.
+    pub bundle: String,
+    /// The overall result.
+    pub verdict: Verdict,
+    /// The bag's name (its top-level folder).
+    pub bag: Option<String>,
+    /// The case, from `evidence.json`, once its hash checked out.
+    pub case: Option<String>,
+    /// Number of payload files found.
+    pub payload_files: u64,
+    /// Total payload bytes found.
+    pub payload_bytes: u64,
+    /// Whether the user gave any trusted keys.
+    pub trust_given: bool,
+    /// The custody events in order.
+    pub events: Vec<EventReport>,
+    /// Every finding, in the order found.
+    pub findings: Vec<Finding>,
+    /// The parsed `evidence.json`, when it parsed (for `inspect`; its hash may still have failed).
+    #[serde(skip)]
+    pub evidence: Option<Evidence>,
+}
+
+impl Report {
+    fn new(bundle: &Path, trust_given: bool) -> Self {
+        Report {
+            bundle: bundle.display().to_string(),
+            verdict: Verdict::Failed,
+            bag: None,
+            case: None,
+            payload_files: 0,
+            payload_bytes: 0,
+            trust_given,
+            events: Vec::new(),
+            findings: Vec::new(),
+            evidence: None,
+        }
+    }
+
+    /// Whether any finding is an error.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    fn conclude(mut self) -> Self {
+        self.verdict = if self.has_errors() {
+            Verdict::Failed
+        } else if self.trust_given {
+            Verdict::Trusted
+        } else {
+            Verdict::IntactUntrusted
+        };
+        self
+    }
+}
+
+/// One file of the bag, read.
+struct Read_ {
+    bytes: Vec<u8>,
+    sha256: Sha256,
+}
+
+/// Verifies the bundle at `path` (a ZIP file or an unzipped bundle folder).
+///
+/// # Errors
+/// Only when `path` itself cannot be opened (exit code 2). Everything about the bundle's content,
+/// including a file that is not a ZIP at all, is a finding in the report.
+pub fn verify_path(path: &Path, options: &VerifyOptions) -> io::Result<Report> {
+    let mut report = Report::new(path, !options.trust.is_empty());
+    let opened = match bundle::open(path)? {
+        Ok(o) => o,
+        Err(finding) => {
+            report.findings.push(finding);
+            return Ok(report.conclude());
+        }
+    };
+    let bundle::Opened {
+        mut container,
+        entries,
+        findings,
+    } = opened;
+    report.findings.extend(findings);
+    check(&mut container, &entries, options, &mut report);
+    Ok(report.conclude())
+}
+
+fn err(report: &mut Report, code: &str, path: impl Into<String>, message: impl Into<String>) {
+    report.findings.push(Finding::error(code, path, message));
+}
+
+fn check(container: &mut Container, entries: &[EntryInfo], options: &VerifyOptions, report: &mut Report) {
+    // --- layout: exactly one top-level folder -----------------------------------------------
+    let mut tops: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in entries {
+        match e.name.split_once('/') {
+            Some((top, _)) => *tops.entry(top).or_default() += 1,
+            None => err(
+                report,
+                code::BUNDLE_LAYOUT,
+                bundle::printable(&e.name),
+                "a file at the top level; a bundle holds exactly one folder",
+            ),
+        }
+    }
+    let Some((&bag_name, _)) = tops.iter().max_by_key(|(_, n)| **n) else {
+        err(report, code::BUNDLE_LAYOUT, "", "the bundle holds no files");
+        return;
+    };
+    if tops.len() > 1 {
+        for top in tops.keys().filter(|t| **t != bag_name) {
+            err(
+                report,
+                code::BUNDLE_LAYOUT,
+                bundle::printable(top),
+                format!("a second top-level folder beside {bag_name:?}; a bundle holds exactly one"),
+            );
+        }
+    }
+    let bag_name = bag_name.to_string();
+    report.bag = Some(bag_name.clone());
+    let prefix = format!("{bag_name}/");
+
+    // --- read every entry once ---------------------------------------------------------------
+    let mut tags: BTreeMap<String, Read_> = BTreeMap::new();
+    let mut custody_files: BTreeMap<String, Read_> = BTreeMap::new();
+    let mut payload: BTreeMap<String, Sha256> = BTreeMap::new();
+    for e in entries {
+        let Some(rel) = e.name.strip_prefix(&prefix) else { continue };
+        let shown = bundle::printable(rel);
+        if rel.starts_with("data/") {
+            report.payload_files += 1;
+            report.payload_bytes += e.size;
+            if let Some(sha) = payload_digest(container, e, rel, options, report) {
+                payload.insert(rel.to_string(), sha);
+            }
+            continue;
+        }
+        let bytes = match container.read_small(e, SMALL_FILE_CAP) {
+            Ok(b) => b,
+            Err(error) => {
+                let code = if error.kind() == io::ErrorKind::InvalidData && error.to_string().contains("checksum") {
+                    code::BUNDLE_ENTRY_CRC
+                } else if error.kind() == io::ErrorKind::InvalidData {
+                    code::BUNDLE_ENTRY_OVERSIZE
+                } else {
+                    code::BUNDLE_ENTRY_UNREADABLE
+                };
+                err(report, code, shown, format!("cannot be read: {error}"));
+                continue;
+            }
+        };
+        let read = Read_ {
+            sha256: Sha256::of(&bytes),
+            bytes,
+        };
+        if rel.starts_with("custody/") {
+            custody_files.insert(rel.to_string(), read);
+        } else {
+            tags.insert(rel.to_string(), read);
+        }
+    }
+
+    check_declaration(&tags, report);
+    let manifest = check_payload(&tags, &payload, report);
+    check_tag_manifest(&tags, report);
+    check_bag_info(&tags, report);
+    check_evidence(&tags, manifest.as_ref(), report);
+    let tagmanifest_sha = tags.get(TAGMANIFEST).map(|t| t.sha256);
+    check_custody(&custody_files, tagmanifest_sha, options, report);
+}
+
+/// Hashes one payload entry (or, with known digests, checks its CRC and size) and returns its
+/// SHA-256 if its bytes could all be read.
+fn payload_digest(
+    container: &mut Container,
+    e: &EntryInfo,
+    rel: &str,
+    options: &VerifyOptions,
+    report: &mut Report,
+) -> Option<Sha256> {
+    let shown = bundle::printable(rel);
+    if let Some(known) = &options.known_payload {
+        let Some(d) = known.get(rel) else {
+            err(report, code::PAYLOAD_UNLISTED, shown, "written to the bundle but never hashed");
+            return None;
+        };
+        if e.size != d.len || e.crc32.is_some_and(|crc| crc != d.crc32) {
+            err(
+                report,
+                code::BUNDLE_ENTRY_CRC,
+                shown,
+                "the ZIP records another size or CRC-32 than the bytes that were hashed",
+            );
+        }
+        return Some(d.sha256);
+    }
+    let reader = match container.open_entry(e) {
+        Ok(r) => r,
+        Err(error) => {
+            err(report, code::BUNDLE_ENTRY_UNREADABLE, shown, format!("cannot be read: {error}"));
+            return None;
+        }
+    };
+    let mut hashing = HashingReader::new(reader);
+    let mut buf = vec![0u8; crate::digest::COPY_BUFFER];
+    let failure = loop {
+        match hashing.read(&mut buf) {
+            Ok(0) => break None,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break Some(e),
+        }
+    };
+    let digests = hashing.finish();
+    match failure {
+        None => Some(digests.sha256),
+        // The CRC is checked at the end of the entry, after every byte went through the hasher,
+        // so the digest is complete and the manifest comparison still says what changed.
+        Some(error) if error.to_string().contains("checksum") => {
+            err(
+                report,
+                code::BUNDLE_ENTRY_CRC,
+                shown,
+                "the bytes do not match the entry's ZIP CRC-32: the entry was altered or damaged",
+            );
+            Some(digests.sha256)
+        }
+        Some(error) if error.kind() == io::ErrorKind::InvalidData => {
+            err(report, code::BUNDLE_ENTRY_OVERSIZE, shown, format!("{error}"));
+            None
+        }
+        Some(error) => {
+            err(report, code::BUNDLE_ENTRY_UNREADABLE, shown, format!("cannot be read: {error}"));
+            None
+        }
+    }
+}
+
+fn text<'a>(tags: &'a BTreeMap<String, Read_>, name: &str, report: &mut Report, code: &str) -> Option<&'a str> {
+    let Some(t) = tags.get(name) else {
+        err(report, code, name, format!("{name} is missing"));
+        return None;
+    };
+    match std::str::from_utf8(&t.bytes) {
+        Ok(s) => Some(s),
+        Err(_) => {
+            err(report, code, name, format!("{name} is not UTF-8"));
+            None
+        }
+    }
+}
+
+fn check_declaration(tags: &BTreeMap<String, Read_>, report: &mut Report) {
+    let Some(decl) = text(tags, BAGIT, report, code::BAG_DECLARATION_INVALID) else { return };
+    if decl != bag::BAGIT_TXT {
+        err(
+            report,
+            code::BAG_DECLARATION_INVALID,
+            BAGIT,
+            "bagit.txt is not the BagIt 1.0 UTF-8 declaration",
+        );
+    }
+}
+
+fn check_payload(
+    tags: &BTreeMap<String, Read_>,
+    payload: &BTreeMap<String, Sha256>,
+    report: &mut Report,
+) -> Option<Vec<(String, Sha256)>> {
+    let text = text(tags, MANIFEST, report, code::MANIFEST_INVALID)?;
+    let manifest = match bag::parse_manifest(text) {
+        Ok(m) => m,
+        Err(e) => {
+            err(report, code::MANIFEST_INVALID, MANIFEST, format!("{MANIFEST} is malformed: {e}"));
+            return None;
+        }
+    };
+    let mut listed = HashSet::new();
+    for (path, expected) in &manifest {
+        listed.insert(path.as_str());
+        let shown = bundle::printable(path);
+        if !path.starts_with("data/") {
+            err(report, code::MANIFEST_INVALID, shown, "the manifest lists a file outside data/");
+            continue;
+        }
+        match payload.get(path) {
+            Some(actual) if actual == expected => {}
+            Some(actual) => err(
+                report,
+                code::PAYLOAD_HASH_MISMATCH,
+                shown,
+                format!("SHA-256 is {actual}, but the manifest says {expected}: the file was changed"),
+            ),
+            None => {
+                // It may exist but have been unreadable; that has its own finding already.
+                if !report.findings.iter().any(|f| f.path.as_deref() == Some(&shown)) {
+                    err(report, code::PAYLOAD_MISSING, shown, "listed in the manifest, but not in the bundle");
+                }
+            }
+        }
+    }
+    for path in payload.keys() {
+        if !listed.contains(path.as_str()) {
+            err(
+                report,
+                code::PAYLOAD_UNLISTED,
+                bundle::printable(path),
+                "in the bundle's data/ folder, but not listed in the manifest",
+            );
+        }
+    }
+    Some(manifest)
+}
+
+/// Tag files that must be covered by the tag manifest.
+const REQUIRED_TAGS: [&str; 4] = [BAGIT, BAG_INFO, MANIFEST, evidence::FILE_NAME];
+
+fn check_tag_manifest(tags: &BTreeMap<String, Read_>, report: &mut Report) {
+    let Some(text) = text(tags, TAGMANIFEST, report, code::MANIFEST_INVALID) else { return };
+    let listed = match bag::parse_manifest(text) {
+        Ok(m) => m,
+        Err(e) => {
+            err(report, code::MANIFEST_INVALID, TAGMANIFEST, format!("{TAGMANIFEST} is malformed: {e}"));
+            return;
+        }
+    };
+    let mut covered = HashSet::new();
+    for (path, expected) in &listed {
+        let shown = bundle::printable(path);
+        if path.starts_with("data/") || path.starts_with("custody/") || path == TAGMANIFEST {
+            err(
+                report,
+                code::MANIFEST_INVALID,
+                shown,
+                "the tag manifest may list only tag files outside data/ and custody/",
+            );
+            continue;
+        }
+        covered.insert(path.as_str());
+        match tags.get(path) {
+            Some(t) if &t.sha256 == expected => {}
+            Some(t) => err(
+                report,
+                code::TAG_HASH_MISMATCH,
+                shown,
+                format!("SHA-256 is {}, but the tag manifest says {expected}: the file was changed", t.sha256),
+            ),
+            None => err(report, code::TAG_MISSING, shown, "listed in the tag manifest, but not in the bundle"),
+        }
+    }
+    for required in REQUIRED_TAGS {
+        if tags.contains_key(required) && !covered.contains(required) {
+            err(
+                report,
+                code::TAG_UNLISTED,
+                required,
+                format!("{required} must be covered by the tag manifest, and is not"),
+            );
+        }
+    }
+    for name in tags.keys() {
+        if name != TAGMANIFEST && !covered.contains(name.as_str()) && !REQUIRED_TAGS.contains(&name.as_str()) {
+            err(
+                report,
+                code::BUNDLE_ENTRY_UNEXPECTED,
+                bundle::printable(name),
+                "a file outside data/ and custody/ that the tag manifest does not list",
+            );
+        }
+    }
+}
+
+fn check_bag_info(tags: &BTreeMap<String, Read_>, report: &mut Report) {
+    let Some(text) = text(tags, BAG_INFO, report, code::BAG_INFO_INVALID) else { return };
+    let fields = match bag::parse_bag_info(text) {
+        Ok(f) => f,
+        Err(e) => {
+            err(report, code::BAG_INFO_INVALID, BAG_INFO, format!("{BAG_INFO} is malformed: {e}"));
+            return;
+        }
+    };
+    let oxum: Vec<&str> = fields
+        .iter()
+        .filter(|(k, _)| k == "Payload-Oxum")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    match oxum.as_slice() {
+        [one] => match bag::parse_oxum(one) {
+            Some((bytes, files)) if bytes == report.payload_bytes && files == report.payload_files => {}
+            Some((bytes, files)) => err(
+                report,
+                code::BAG_OXUM_MISMATCH,
+                BAG_INFO,
+                format!(
+                    "Payload-Oxum says {bytes} bytes in {files} files; the bundle holds {} bytes in {} files",
+                    report.payload_bytes, report.payload_files
+                ),
+            ),
+            None => err(report, code::BAG_INFO_INVALID, BAG_INFO, format!("Payload-Oxum {one:?} is malformed")),
+        },
+        _ => err(report, code::BAG_INFO_INVALID, BAG_INFO, "bag-info.txt must have exactly one Payload-Oxum"),
+    }
+}
+
+fn check_evidence(tags: &BTreeMap<String, Read_>, manifest: Option<&Vec<(String, Sha256)>>, report: &mut Report) {
+    let Some(file) = tags.get(evidence::FILE_NAME) else {
+        err(report, code::EVIDENCE_INVALID, evidence::FILE_NAME, "evidence.json is missing");
+        return;
+    };
+    let ev = match Evidence::parse(&file.bytes) {
+        Ok(ev) => ev,
+        Err(e) => {
+            err(report, code::EVIDENCE_INVALID, evidence::FILE_NAME, e.to_string());
+            return;
+        }
+    };
+    report.case = ev.case.clone();
+    let ev = report.evidence.insert(ev).clone();
+    let Some(manifest) = manifest else { return };
+    let listed: HashMap<&str, &Sha256> = manifest.iter().map(|(p, d)| (p.as_str(), d)).collect();
+    let mut seen = HashSet::new();
+    for item in &ev.items {
+        let shown = bundle::printable(&item.path);
+        if !seen.insert(item.path.as_str()) {
+            err(report, code::EVIDENCE_MISMATCH, shown, "evidence.json lists this file twice");
+            continue;
+        }
+        match listed.get(item.path.as_str()) {
+            Some(d) if **d == item.sha256 => {}
+            Some(_) => err(
+                report,
+                code::EVIDENCE_MISMATCH,
+                shown,
+                "evidence.json and the manifest disagree about this file's SHA-256",
+            ),
+            None => err(report, code::EVIDENCE_MISMATCH, shown, "in evidence.json, but not in the manifest"),
+        }
+    }
+    for (path, _) in manifest {
+        if !seen.contains(path.as_str()) {
+            err(
+                report,
+                code::EVIDENCE_MISMATCH,
+                bundle::printable(path),
+                "in the manifest, but not in evidence.json",
+            );
+        }
+    }
+}
+
+fn check_custody(
+    files: &BTreeMap<String, Read_>,
+    tagmanifest_sha: Option<Sha256>,
+    options: &VerifyOptions,
+    report: &mut Report,
+) {
+    // Sort the custody folder into events, signatures and keys; anything else is unexpected.
+    let mut events: BTreeMap<u32, Vec<(&str, &str)>> = BTreeMap::new();
+    let mut key_files: HashSet<&str> = HashSet::new();
+    let mut sig_files: HashSet<&str> = HashSet::new();
+    for name in files.keys() {
+        let rel = &name["custody/".len()..];
+        if let Some(key) = rel.strip_prefix("keys/") {
+            let stem = key.strip_suffix(".pem").or_else(|| key.strip_suffix(".pub"));
+            if stem.is_some_and(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())) {
+                key_files.insert(name.as_str());
+                continue;
+            }
+        } else if let Some((seq, action)) = custody::parse_event_file_name(rel) {
+            events.entry(seq).or_default().push((name.as_str(), action));
+            continue;
+        } else if let Some(event) = rel.strip_suffix(".sig").or_else(|| rel.strip_suffix(".sshsig")) {
+            if custody::parse_event_file_name(event).is_some() {
+                sig_files.insert(name.as_str());
+                continue;
+            }
+        }
+        err(
+            report,
+            code::CUSTODY_ENTRY_UNEXPECTED,
+            bundle::printable(name),
+            "not part of the custody layout (events, their signatures, and signers' keys)",
+        );
+    }
+    if events.is_empty() {
+        err(report, code::CUSTODY_MISSING, "custody/", "the bundle has no custody events, so nothing is signed");
+        return;
+    }
+
+    let mut used_keys: HashSet<String> = HashSet::new();
+    let mut used_sigs: HashSet<String> = HashSet::new();
+    let mut prev: Option<Sha256> = None;
+    let mut expected_seq = 1u32;
+    let mut signers: Vec<Fingerprint> = Vec::new();
+    for (&seq, names) in &events {
+        if names.len() > 1 {
+            for (name, _) in names {
+                err(
+                    report,
+                    code::CUSTODY_CHAIN_BROKEN,
+                    *name,
+                    format!("more than one event has sequence number {seq}"),
+                );
+            }
+        }
+        if seq != expected_seq {
+            err(
+                report,
+                code::CUSTODY_CHAIN_BROKEN,
+                names[0].0,
+                format!("expected event {expected_seq} next, found {seq}: an event is missing or misnumbered"),
+            );
+        }
+        expected_seq = seq.saturating_add(1);
+        for (name, action) in names {
+            let file = &files[*name];
+            let this_sha = file.sha256;
+            let outcome = check_event(name, action, seq, file, prev, tagmanifest_sha, files, report);
+            used_sigs.insert(format!("{name}.sig"));
+            used_sigs.insert(format!("{name}.sshsig"));
+            if let Some((event, fp, signature_valid)) = outcome {
+                used_keys.insert(format!("custody/keys/{}.pem", fp.to_hex()));
+                used_keys.insert(format!("custody/keys/{}.pub", fp.to_hex()));
+                let trusted_key = options.trust.iter().find(|t| t.fingerprint == fp);
+                if !options.trust.is_empty() && trusted_key.is_none() {
+                    err(
+                        report,
+                        code::SIGNER_UNTRUSTED,
+                        *name,
+                        format!("signed by {fp}, which is not among the trusted keys"),
+                    );
+                }
+                if !signers.contains(&fp) {
+                    signers.push(fp);
+                }
+                report.events.push(EventReport {
+                    seq: event.seq,
+                    action: event.action.clone(),
+                    time: event.time.clone(),
+                    actor: event.actor.clone(),
+                    key: fp.to_string(),
+                    signature_valid,
+                    trusted: trusted_key.is_some() && signature_valid,
+                    trusted_name: trusted_key.and_then(|t| t.name.clone()),
+                    note: event.note.clone(),
+                });
+            }
+            prev = Some(this_sha);
+        }
+    }
+    for name in key_files {
+        if !used_keys.contains(name) {
+            err(report, code::CUSTODY_ENTRY_UNEXPECTED, name, "a key that no event names");
+        }
+    }
+    for name in sig_files {
+        if !used_sigs.contains(name) {
+            err(report, code::CUSTODY_ENTRY_UNEXPECTED, name, "a signature with no event");
+        }
+    }
+    if options.trust.is_empty() && !signers.is_empty() {
+        let list: Vec<String> = signers.iter().map(|f| f.to_string()).collect();
+        report.findings.push(Finding::new(
+            code::SIGNER_UNPINNED,
+            Severity::Warning,
+            format!(
+                "the signatures are valid, but no trusted key was given, so the signer is not trusted. \
+                 Compare the fingerprint with the signer out of band, then pass --trust: {}",
+                list.join(", ")
+            ),
+        ));
+    }
+}
+
+/// Checks one event file; returns the parsed event, its signer, and whether both signatures
+/// verified, once the event could be parsed and its key found.
+#[allow(clippy::too_many_arguments)]
+fn check_event(
+    name: &str,
+    action: &str,
+    seq: u32,
+    file: &Read_,
+    prev: Option<Sha256>,
+    tagmanifest_sha: Option<Sha256>,
+    files: &BTreeMap<String, Read_>,
+    report: &mut Report,
+) -> Option<(Event, Fingerprint, bool)> {
+    let event = match Event::parse(&file.bytes) {
+        Ok(e) => e,
+        Err(e) => {
+            err(report, code::CUSTODY_EVENT_INVALID, name, e.to_string());
+            return None;
+        }
+    };
+    if event.seq != seq || event.action != action {
+        err(
+            report,
+            code::CUSTODY_CHAIN_BROKEN,
+            name,
+            format!(
+                "the file name says event {seq} ({action}), the event says {} ({}): events were renamed or reordered",
+                event.seq, event.action
+            ),
+        );
+    }
+    if (seq == 1) != (event.action == "sealed") {
+        err(
+            report,
+            code::CUSTODY_CHAIN_BROKEN,
+            name,
+            "the first event, and only the first, must be `sealed`",
+        );
+    }
+    if event.prev_event_sha256 != prev {
+        err(
+            report,
+            code::CUSTODY_CHAIN_BROKEN,
+            name,
+            match prev {
+                None => "the first event must not name a previous event".to_string(),
+                Some(p) => format!("prev_event_sha256 does not match the previous event's SHA-256 ({p})"),
+            },
+        );
+    }
+    if Some(event.tagmanifest_sha256) != tagmanifest_sha {
+        err(
+            report,
+            code::CUSTODY_TAGMANIFEST_MISMATCH,
+            name,
+            "the event was signed for another tag manifest: it belongs to another bundle, or the bag was changed",
+        );
+    }
+    let fp: Fingerprint = match event.key.parse() {
+        Ok(fp) => fp,
+        Err(e) => {
+            err(report, code::CUSTODY_EVENT_INVALID, name, e.to_string());
+            return None;
+        }
+    };
+    let pem_name = format!("custody/keys/{}.pem", fp.to_hex());
+    let Some(pem) = files.get(&pem_name) else {
+        err(report, code::CUSTODY_KEY_MISSING, name, format!("the signer's key {pem_name} is missing"));
+        return Some((event, fp, false));
+    };
+    let key = match std::str::from_utf8(&pem.bytes)
+        .map_err(|_| "not UTF-8".to_string())
+        .and_then(keys::parse_public_pem)
+    {
+        Ok(k) => k,
+        Err(e) => {
+            err(report, code::CUSTODY_KEY_INVALID, pem_name, e);
+            return Some((event, fp, false));
+        }
+    };
+    if keys::Fingerprint::of(&key) != fp {
+        err(report, code::CUSTODY_KEY_INVALID, pem_name, "the key does not have the fingerprint it is named for");
+        return Some((event, fp, false));
+    }
+    let pub_name = format!("custody/keys/{}.pub", fp.to_hex());
+    if let Some(line) = files.get(&pub_name) {
+        let same = std::str::from_utf8(&line.bytes)
+            .ok()
+            .and_then(|l| keys::parse_public_openssh(l).ok())
+            .is_some_and(|(k, _)| k == key);
+        if !same {
+            err(report, code::CUSTODY_KEY_INVALID, pub_name, "the OpenSSH key differs from the PEM key");
+        }
+    }
+    let mut valid = true;
+    match files.get(&format!("{name}.sig")) {
+        None => {
+            valid = false;
+            err(report, code::CUSTODY_SIGNATURE_MISSING, name, "the event's raw signature (.sig) is missing");
+        }
+        Some(sig) => {
+            if let Err(e) = keys::verify_raw(&key, &file.bytes, &sig.bytes) {
+                valid = false;
+                err(report, code::CUSTODY_SIGNATURE_INVALID, format!("{name}.sig"), e);
+            }
+        }
+    }
+    match files.get(&format!("{name}.sshsig")) {
+        None => {
+            valid = false;
+            err(report, code::CUSTODY_SSHSIG_INVALID, name, "the event's SSHSIG (.sshsig) is missing");
+        }
+        Some(sig) => {
+            if let Err(e) = keys::verify_sshsig(&key, SSHSIG_NAMESPACE, &file.bytes, &sig.bytes) {
+                valid = false;
+                err(report, code::CUSTODY_SSHSIG_INVALID, format!("{name}.sshsig"), e);
+            }
+        }
+    }
+    Some((event, fp, valid))
+}
