@@ -122,13 +122,13 @@ pub fn unzip(path: &Path, dest: &Path) {
     }
 }
 
-/// Whether an outside tool is usable. Under CI=true a missing tool fails the test; elsewhere the
-/// test is skipped with a printed reason.
+/// Whether an outside tool is usable: it starts, and with `probe_args` it also exits 0. Under
+/// CI=true a missing tool fails the test; elsewhere the test is skipped with a printed reason.
 pub fn have_tool(program: &str, probe_args: &[&str]) -> bool {
     let ok = Command::new(program)
         .args(probe_args)
         .output()
-        .map(|o| o.status.success())
+        .map(|o| probe_args.is_empty() || o.status.success())
         .unwrap_or(false);
     if !ok {
         if std::env::var("CI").as_deref() == Ok("true") {
