@@ -15,7 +15,9 @@ pub const BAG_INFO: &str = "bag-info.txt";
 
 /// Encodes a path for a manifest line: `%` as `%25`, LF as `%0A`, CR as `%0D` (RFC 8493 §2.1.3).
 pub fn encode_path(path: &str) -> String {
-    path.replace('%', "%25").replace('\n', "%0A").replace('\r', "%0D")
+    path.replace('%', "%25")
+        .replace('\n', "%0A")
+        .replace('\r', "%0D")
 }
 
 /// Reverses [`encode_path`]. Other `%XX` sequences are left alone, as the RFC says.
@@ -78,17 +80,18 @@ pub fn parse_manifest(text: &str) -> Result<Vec<(String, Sha256)>, ManifestError
                 problem: "empty line".into(),
             });
         }
-        let (digest, path) = line
-            .split_once([' ', '\t'])
-            .ok_or_else(|| ManifestError {
-                line: line_no,
-                problem: "no separator between digest and path".into(),
-            })?;
-        let path = path.trim_start_matches([' ', '\t']);
-        let digest: Sha256 = digest.parse().map_err(|e: crate::digest::BadDigest| ManifestError {
+        let (digest, path) = line.split_once([' ', '\t']).ok_or_else(|| ManifestError {
             line: line_no,
-            problem: e.to_string(),
+            problem: "no separator between digest and path".into(),
         })?;
+        let path = path.trim_start_matches([' ', '\t']);
+        let digest: Sha256 =
+            digest
+                .parse()
+                .map_err(|e: crate::digest::BadDigest| ManifestError {
+                    line: line_no,
+                    problem: e.to_string(),
+                })?;
         if path.is_empty() {
             return Err(ManifestError {
                 line: line_no,

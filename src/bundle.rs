@@ -105,7 +105,12 @@ impl BundleWriter {
     }
 
     /// Adds an entry of `expected_len` bytes from `reader`, stored, hashing as it copies.
-    pub fn add_stream(&mut self, name: &str, expected_len: u64, reader: impl Read) -> io::Result<Digests> {
+    pub fn add_stream(
+        &mut self,
+        name: &str,
+        expected_len: u64,
+        reader: impl Read,
+    ) -> io::Result<Digests> {
         let options = self.options.large_file(expected_len >= ZIP64_THRESHOLD);
         self.zip.start_file(name, options).map_err(zip_io)?;
         copy_hashed(reader, &mut self.zip)
@@ -289,7 +294,8 @@ fn open_zip(file: File) -> Result<Opened, Finding> {
             continue;
         }
         let mode_type = entry.unix_mode().map(|m| m & 0o170000).unwrap_or(0);
-        if entry.is_symlink() || (mode_type != 0 && mode_type != 0o100000 && mode_type != 0o040000) {
+        if entry.is_symlink() || (mode_type != 0 && mode_type != 0o100000 && mode_type != 0o040000)
+        {
             findings.push(Finding::error(
                 code::BUNDLE_ENTRY_SYMLINK,
                 shown,
@@ -423,7 +429,10 @@ impl Container {
         if entry.size > cap {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
-                format!("the entry is {} bytes; at most {cap} are allowed", entry.size),
+                format!(
+                    "the entry is {} bytes; at most {cap} are allowed",
+                    entry.size
+                ),
             ));
         }
         let mut out = Vec::with_capacity(entry.size as usize);
@@ -457,7 +466,9 @@ impl<R: Read> Read for Capped<R> {
                 )),
             };
         }
-        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..want])?;
         self.left -= n as u64;
         Ok(n)
@@ -519,7 +530,9 @@ mod tests {
     fn entry_names() {
         assert!(check_entry_name("bag/data/originals/a b.wav").is_ok());
         assert!(check_entry_name("bag/").is_ok());
-        for bad in ["../x", "/abs", "C:\\x", "C:/x", "a\\b", "a/../b", "a//b", "./a", "a/\u{0}"] {
+        for bad in [
+            "../x", "/abs", "C:\\x", "C:/x", "a\\b", "a/../b", "a//b", "./a", "a/\u{0}",
+        ] {
             assert!(check_entry_name(bad).is_err(), "{bad:?} should be unsafe");
         }
     }

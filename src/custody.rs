@@ -110,10 +110,16 @@ mod tests {
     #[test]
     fn file_names() {
         assert_eq!(event_file_name(1, "sealed"), "0001-sealed.json");
-        assert_eq!(parse_event_file_name("0001-sealed.json"), Some((1, "sealed")));
+        assert_eq!(
+            parse_event_file_name("0001-sealed.json"),
+            Some((1, "sealed"))
+        );
         assert_eq!(parse_event_file_name("00001-sealed.json"), None);
         assert_eq!(parse_event_file_name("0001-Sealed.json"), None);
-        assert_eq!(parse_event_file_name("12345-note.json"), Some((12345, "note")));
+        assert_eq!(
+            parse_event_file_name("12345-note.json"),
+            Some((12345, "note"))
+        );
     }
 
     #[test]

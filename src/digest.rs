@@ -44,7 +44,9 @@ impl FromStr for Sha256 {
 
     /// Accepts exactly 64 lowercase hex digits, the only form earwitness writes.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let ok = s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let ok = s.len() == 64
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if !ok {
             return Err(BadDigest(s.chars().take(80).collect()));
         }

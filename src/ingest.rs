@@ -29,7 +29,9 @@ pub enum IngestError {
     #[error("{0}: no such file or folder")]
     Missing(PathBuf),
     /// An input is a symbolic link.
-    #[error("{0}: is a symbolic link; earwitness archives only regular files (give the target's real path instead)")]
+    #[error(
+        "{0}: is a symbolic link; earwitness archives only regular files (give the target's real path instead)"
+    )]
     Symlink(PathBuf),
     /// An input is a FIFO, socket or device.
     #[error("{0}: is a {1}, not a regular file; earwitness archives only regular files")]
@@ -43,7 +45,9 @@ pub enum IngestError {
         source: std::io::Error,
     },
     /// Two inputs would get the same name inside the bundle.
-    #[error("{first} and {second} would both be stored as {bag_path}; rename one or pass their folders instead")]
+    #[error(
+        "{first} and {second} would both be stored as {bag_path}; rename one or pass their folders instead"
+    )]
     Collision {
         /// The first input.
         first: PathBuf,
@@ -88,7 +92,10 @@ pub fn walk(inputs: &[PathBuf]) -> Result<Vec<Source>, IngestError> {
             // `.` or `/` or `..`: name the folder after its canonical path's last component.
             None => {
                 let canon = fs::canonicalize(input).map_err(io_err(input))?;
-                canon.file_name().map(bag_component).unwrap_or_else(|| "root".to_string())
+                canon
+                    .file_name()
+                    .map(bag_component)
+                    .unwrap_or_else(|| "root".to_string())
             }
         };
         let prefix = format!("{ORIGINALS_DIR}/{base}");
@@ -232,7 +239,10 @@ mod tests {
         assert_eq!(bag_component(OsStr::new("a\\b")), "a%5Cb");
         assert_eq!(bag_component(OsStr::new("a\nb")), "a%0Ab");
         // NFC and NFD stay distinct.
-        assert_ne!(bag_component(OsStr::new("caf\u{e9}")), bag_component(OsStr::new("cafe\u{301}")));
+        assert_ne!(
+            bag_component(OsStr::new("caf\u{e9}")),
+            bag_component(OsStr::new("cafe\u{301}"))
+        );
     }
 
     #[cfg(unix)]

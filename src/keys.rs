@@ -39,7 +39,9 @@ pub enum KeyError {
         message: String,
     },
     /// The key is passphrase-protected and no passphrase was given.
-    #[error("{0}: the key is protected by a passphrase; type it at the prompt or set {PASSPHRASE_ENV}")]
+    #[error(
+        "{0}: the key is protected by a passphrase; type it at the prompt or set {PASSPHRASE_ENV}"
+    )]
     NeedPassphrase(PathBuf),
     /// The passphrase did not decrypt the key.
     #[error("{0}: wrong passphrase")]
@@ -51,7 +53,9 @@ pub enum KeyError {
     #[error("the public key is of small order (a weak key) and is refused")]
     Weak,
     /// A fingerprint string is malformed.
-    #[error("{0:?} is not an OpenSSH SHA256 fingerprint (expected SHA256: followed by 43 base64 characters)")]
+    #[error(
+        "{0:?} is not an OpenSSH SHA256 fingerprint (expected SHA256: followed by 43 base64 characters)"
+    )]
     BadFingerprint(String),
     /// Signing failed.
     #[error("signing failed: {0}")]
@@ -133,7 +137,8 @@ impl Signer {
             .private
             .sign(namespace, HashAlg::Sha512, message)
             .map_err(|e| KeyError::Sign(e.to_string()))?;
-        sig.to_pem(LineEnding::LF).map_err(|e| KeyError::Sign(e.to_string()))
+        sig.to_pem(LineEnding::LF)
+            .map_err(|e| KeyError::Sign(e.to_string()))
     }
 
     /// The public key as an OpenSSH `.pub` line, without a comment.
@@ -145,10 +150,11 @@ impl Signer {
 /// Makes a new random Ed25519 key with `comment`.
 pub fn generate(comment: &str) -> Result<PrivateKey, KeyError> {
     let mut rng = ssh_key::rand_core::UnwrapErr(ssh_key::getrandom::SysRng);
-    let mut key = PrivateKey::random(&mut rng, Algorithm::Ed25519).map_err(|e| KeyError::Format {
-        path: PathBuf::new(),
-        message: format!("could not generate a key: {e}"),
-    })?;
+    let mut key =
+        PrivateKey::random(&mut rng, Algorithm::Ed25519).map_err(|e| KeyError::Format {
+            path: PathBuf::new(),
+            message: format!("could not generate a key: {e}"),
+        })?;
     key.set_comment(comment);
     Ok(key)
 }
@@ -254,8 +260,11 @@ pub fn load_signer(
             private.algorithm()
         ))
     })?;
-    let signing = SigningKey::try_from(pair)
-        .map_err(|e| format(format!("the key's public half does not match its secret: {e}")))?;
+    let signing = SigningKey::try_from(pair).map_err(|e| {
+        format(format!(
+            "the key's public half does not match its secret: {e}"
+        ))
+    })?;
     if signing.verifying_key().is_weak() {
         return Err(KeyError::Weak);
     }
@@ -278,7 +287,8 @@ fn verifying_key_of(public: &PublicKey) -> Result<VerifyingKey, String> {
 
 /// Parses one OpenSSH public key line (`ssh-ed25519 AAAA... comment`), refusing weak keys.
 pub fn parse_public_openssh(line: &str) -> Result<(VerifyingKey, String), String> {
-    let public = PublicKey::from_openssh(line.trim()).map_err(|e| format!("not an OpenSSH public key: {e}"))?;
+    let public = PublicKey::from_openssh(line.trim())
+        .map_err(|e| format!("not an OpenSSH public key: {e}"))?;
     let vk = verifying_key_of(&public)?;
     Ok((vk, public.comment().as_str_lossy().to_string()))
 }
@@ -324,9 +334,12 @@ pub fn parse_public_pem(text: &str) -> Result<VerifyingKey, String> {
 
 /// Checks a raw 64-byte Ed25519 signature with `verify_strict` (RFC 8032, no malleability).
 pub fn verify_raw(key: &VerifyingKey, message: &[u8], signature: &[u8]) -> Result<(), String> {
-    let bytes: [u8; 64] = signature
-        .try_into()
-        .map_err(|_| format!("a raw signature is 64 bytes; this one has {}", signature.len()))?;
+    let bytes: [u8; 64] = signature.try_into().map_err(|_| {
+        format!(
+            "a raw signature is 64 bytes; this one has {}",
+            signature.len()
+        )
+    })?;
     if key.is_weak() {
         return Err("the key is weak".into());
     }
@@ -399,7 +412,10 @@ mod tests {
             private: key.clone(),
         };
         let fp = signer.fingerprint();
-        assert_eq!(fp.to_string(), key.public_key().fingerprint(HashAlg::Sha256).to_string());
+        assert_eq!(
+            fp.to_string(),
+            key.public_key().fingerprint(HashAlg::Sha256).to_string()
+        );
         assert_eq!(fp.to_string().parse::<Fingerprint>().unwrap(), fp);
         assert!("SHA256:short".parse::<Fingerprint>().is_err());
         let sig = signer.sign_raw(b"m");
@@ -408,7 +424,9 @@ mod tests {
         let ssh = signer.sign_sshsig("earwitness", b"m").unwrap();
         assert!(verify_sshsig(&signer.verifying_key(), "earwitness", b"m", ssh.as_bytes()).is_ok());
         assert!(verify_sshsig(&signer.verifying_key(), "other", b"m", ssh.as_bytes()).is_err());
-        assert!(verify_sshsig(&signer.verifying_key(), "earwitness", b"n", ssh.as_bytes()).is_err());
+        assert!(
+            verify_sshsig(&signer.verifying_key(), "earwitness", b"n", ssh.as_bytes()).is_err()
+        );
     }
 
     #[test]

@@ -120,7 +120,10 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // A closed pipe (`earwitness verify x | head`) is not an error.
-            if e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)) {
+            if e.chain().any(|c| {
+                c.downcast_ref::<io::Error>()
+                    .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            }) {
                 return ExitCode::SUCCESS;
             }
             eprintln!("earwitness: error: {e:#}");
@@ -130,7 +133,9 @@ fn main() -> ExitCode {
 }
 
 fn passphrase_from_env() -> Option<zeroize::Zeroizing<String>> {
-    std::env::var(keys::PASSPHRASE_ENV).ok().map(zeroize::Zeroizing::new)
+    std::env::var(keys::PASSPHRASE_ENV)
+        .ok()
+        .map(zeroize::Zeroizing::new)
 }
 
 fn keygen(a: KeygenArgs) -> Result<ExitCode> {
@@ -138,7 +143,10 @@ fn keygen(a: KeygenArgs) -> Result<ExitCode> {
     let key = keys::generate(&comment)?;
     create_private_dir(a.out.parent())?;
     let written = keys::write_keypair(&key, &a.out, a.force, None)?;
-    println!("secret key:  {} (keep it private)", written.secret.display());
+    println!(
+        "secret key:  {} (keep it private)",
+        written.secret.display()
+    );
     println!("public key:  {}", written.public.display());
     println!("fingerprint: {}", written.fingerprint);
     Ok(ExitCode::SUCCESS)
@@ -153,7 +161,9 @@ fn create_private_dir(dir: Option<&Path>) -> Result<()> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).with_context(|| format!("cannot create the folder {}", dir.display()))
+    builder
+        .create(dir)
+        .with_context(|| format!("cannot create the folder {}", dir.display()))
 }
 
 /// The default key's path: `<config dir>/earwitness/default-key`.
@@ -198,15 +208,30 @@ fn seal_cmd(a: SealArgs) -> Result<ExitCode> {
         note: a.note,
         time,
         force: a.force,
-        jobs: a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+        jobs: a.jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        }),
     };
     let progress = Bar::new();
     let sealed = seal::seal(&options, &signer, &progress)?;
     progress.finish();
     let mut out = io::stdout().lock();
-    writeln!(out, "sealed {} ({} files, {} bytes)", sealed.output.display(), sealed.files, sealed.bytes)?;
+    writeln!(
+        out,
+        "sealed {} ({} files, {} bytes)",
+        sealed.output.display(),
+        sealed.files,
+        sealed.bytes
+    )?;
     writeln!(out, "  bag:         {}", sealed.bag)?;
-    writeln!(out, "  signed by:   {} ({})", sealed.fingerprint, key_path.display())?;
+    writeln!(
+        out,
+        "  signed by:   {} ({})",
+        sealed.fingerprint,
+        key_path.display()
+    )?;
     writeln!(out, "  bundle hash: SHA256 {}", sealed.bundle_sha256)?;
     if !sealed.findings.is_empty() {
         writeln!(out, "  findings recorded in evidence.json:")?;
@@ -236,8 +261,14 @@ fn verify_cmd(a: VerifyArgs) -> Result<ExitCode> {
     if !a.bundle.exists() {
         return Err(anyhow!("{}: no such file or folder", a.bundle.display()));
     }
-    let report = verify::verify_path(&a.bundle, &VerifyOptions { trust, known_payload: None })
-        .with_context(|| format!("{}: cannot open", a.bundle.display()))?;
+    let report = verify::verify_path(
+        &a.bundle,
+        &VerifyOptions {
+            trust,
+            known_payload: None,
+        },
+    )
+    .with_context(|| format!("{}: cannot open", a.bundle.display()))?;
     let mut out = io::stdout().lock();
     if a.json {
         serde_json::to_writer_pretty(&mut out, &report)?;
@@ -260,7 +291,11 @@ fn print_report(out: &mut impl Write, r: &verify::Report) -> io::Result<()> {
     if let Some(case) = &r.case {
         writeln!(out, "case:    {case}")?;
     }
-    writeln!(out, "payload: {} files, {} bytes", r.payload_files, r.payload_bytes)?;
+    writeln!(
+        out,
+        "payload: {} files, {} bytes",
+        r.payload_files, r.payload_bytes
+    )?;
     if !r.events.is_empty() {
         writeln!(out, "custody:")?;
         for e in &r.events {
@@ -269,7 +304,11 @@ fn print_report(out: &mut impl Write, r: &verify::Report) -> io::Result<()> {
                 (true, None) => "trusted".into(),
                 (false, _) => "NOT TRUSTED".into(),
             };
-            let sig = if e.signature_valid { "signature valid" } else { "SIGNATURE INVALID" };
+            let sig = if e.signature_valid {
+                "signature valid"
+            } else {
+                "SIGNATURE INVALID"
+            };
             writeln!(
                 out,
                 "  #{} {:9} {}  by {}  key {}  {sig}, {who}",
@@ -287,11 +326,25 @@ fn print_report(out: &mut impl Write, r: &verify::Report) -> io::Result<()> {
     if !r.findings.is_empty() {
         writeln!(out, "findings:")?;
         for f in &r.findings {
-            let path = f.path.as_deref().map(|p| format!("{p}: ")).unwrap_or_default();
-            writeln!(out, "  {:7} {:30} {path}{}", f.severity.as_str(), f.code, f.message)?;
+            let path = f
+                .path
+                .as_deref()
+                .map(|p| format!("{p}: "))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {:7} {:30} {path}{}",
+                f.severity.as_str(),
+                f.code,
+                f.message
+            )?;
         }
     }
-    let errors = r.findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let errors = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
     match r.verdict {
         Verdict::Failed => writeln!(
             out,
@@ -303,12 +356,16 @@ fn print_report(out: &mut impl Write, r: &verify::Report) -> io::Result<()> {
             "RESULT: INTACT, BUT THE SIGNER IS NOT TRUSTED. Every hash and signature checks out, but no \
              --trust key was given. Confirm the fingerprint above with the signer, then verify with --trust."
         ),
-        Verdict::Trusted => writeln!(out, "RESULT: VERIFIED. Intact, and every event is signed by a trusted key."),
+        Verdict::Trusted => writeln!(
+            out,
+            "RESULT: VERIFIED. Intact, and every event is signed by a trusted key."
+        ),
     }
 }
 
 fn inspect(a: InspectArgs) -> Result<ExitCode> {
-    let meta = std::fs::metadata(&a.path).with_context(|| format!("{}: cannot open", a.path.display()))?;
+    let meta =
+        std::fs::metadata(&a.path).with_context(|| format!("{}: cannot open", a.path.display()))?;
     let is_bundle = meta.is_dir() || looks_like_zip(&a.path)?;
     let mut out = io::stdout().lock();
     if is_bundle {
@@ -329,7 +386,11 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
             if let Some(ev) = &report.evidence {
                 writeln!(out, "items (as evidence.json records them):")?;
                 for item in &ev.items {
-                    writeln!(out, "  {}  {} bytes  sha256 {}", item.path, item.size, item.sha256)?;
+                    writeln!(
+                        out,
+                        "  {}  {} bytes  sha256 {}",
+                        item.path, item.size, item.sha256
+                    )?;
                     writeln!(out, "      from {}", item.original.path)?;
                     print_media(&mut out, item.media.as_ref(), &item.findings)?;
                 }
@@ -354,7 +415,11 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "{label}  {} bytes  sha256 {}", digests.len, digests.sha256)?;
+        writeln!(
+            out,
+            "{label}  {} bytes  sha256 {}",
+            digests.len, digests.sha256
+        )?;
         print_media(&mut out, probed.media.as_ref(), &probed.findings)?;
     }
     Ok(ExitCode::SUCCESS)
@@ -363,8 +428,11 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
 fn looks_like_zip(path: &Path) -> Result<bool> {
     use std::io::Read;
     let mut magic = [0u8; 4];
-    let mut f = std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
-    let n = f.read(&mut magic).with_context(|| format!("{}: cannot read", path.display()))?;
+    let mut f =
+        std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let n = f
+        .read(&mut magic)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
     Ok(n == 4 && (&magic == b"PK\x03\x04" || &magic == b"PK\x05\x06"))
 }
 
@@ -401,7 +469,13 @@ fn print_media(
         }
     }
     for f in findings {
-        writeln!(out, "      {} {}: {}", f.severity.as_str(), f.code, f.message)?;
+        writeln!(
+            out,
+            "      {} {}: {}",
+            f.severity.as_str(),
+            f.code,
+            f.message
+        )?;
     }
     Ok(())
 }

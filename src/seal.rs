@@ -90,7 +90,9 @@ pub enum SealError {
     #[error("{0}: already exists; choose another output, or pass --force to replace it")]
     OutputExists(PathBuf),
     /// An input changed while it was being read.
-    #[error("{path}: {what} while it was being read; the file is still being written to. Wait until it is complete (or copy it first), then seal again")]
+    #[error(
+        "{path}: {what} while it was being read; the file is still being written to. Wait until it is complete (or copy it first), then seal again"
+    )]
     Changed {
         /// The input.
         path: PathBuf,
@@ -130,7 +132,8 @@ pub fn seal_time() -> Result<jiff::Timestamp, String> {
             jiff::Timestamp::from_second(secs)
                 .map_err(|e| format!("SOURCE_DATE_EPOCH={v:?} is out of range: {e}"))
         }
-        Err(_) => jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).map_err(|e| e.to_string()),
+        Err(_) => jiff::Timestamp::from_second(jiff::Timestamp::now().as_second())
+            .map_err(|e| e.to_string()),
     }
 }
 
@@ -146,7 +149,11 @@ pub fn bag_name(output: &Path) -> String {
 }
 
 /// Seals `options.inputs` into `options.output`, signed by `signer`.
-pub fn seal(options: &SealOptions, signer: &Signer, progress: &dyn Progress) -> Result<Sealed, SealError> {
+pub fn seal(
+    options: &SealOptions,
+    signer: &Signer,
+    progress: &dyn Progress,
+) -> Result<Sealed, SealError> {
     // Everything that can be refused is refused before anything is written.
     let sources = ingest::walk(&options.inputs)?;
     if !options.force && options.output.exists() {
@@ -160,8 +167,9 @@ pub fn seal(options: &SealOptions, signer: &Signer, progress: &dyn Progress) -> 
     let probes = probe_all(&sources, options.jobs.max(1));
 
     progress.stage("archiving");
-    let mut writer = BundleWriter::create(&options.output, options.time)
-        .map_err(io_ctx(format!("{}: cannot create the bundle", options.output.display())))?;
+    let mut writer = BundleWriter::create(&options.output, options.time).map_err(io_ctx(
+        format!("{}: cannot create the bundle", options.output.display()),
+    ))?;
     let mut items = Vec::with_capacity(sources.len());
     let mut known = HashMap::new();
     let mut findings = Vec::new();
@@ -231,9 +239,10 @@ pub fn seal(options: &SealOptions, signer: &Signer, progress: &dyn Progress) -> 
     write_event(&mut writer, &bag, &event, signer)?;
 
     progress.stage("checking the written bundle");
-    let tmp = writer
-        .finish()
-        .map_err(io_ctx(format!("{}: cannot finish the bundle", options.output.display())))?;
+    let tmp = writer.finish().map_err(io_ctx(format!(
+        "{}: cannot finish the bundle",
+        options.output.display()
+    )))?;
     let check = verify::verify_path(
         tmp.path(),
         &VerifyOptions {
@@ -258,7 +267,10 @@ pub fn seal(options: &SealOptions, signer: &Signer, progress: &dyn Progress) -> 
             SealError::OutputExists(options.output.clone())
         } else {
             SealError::Io {
-                context: format!("{}: cannot move the bundle into place", options.output.display()),
+                context: format!(
+                    "{}: cannot move the bundle into place",
+                    options.output.display()
+                ),
                 source: e,
             }
         }
@@ -276,11 +288,21 @@ pub fn seal(options: &SealOptions, signer: &Signer, progress: &dyn Progress) -> 
 }
 
 /// Writes event `event`, its two signatures, and the signer's keys if the bundle lacks them.
-fn write_event(writer: &mut BundleWriter, bag: &str, event: &Event, signer: &Signer) -> Result<(), SealError> {
+fn write_event(
+    writer: &mut BundleWriter,
+    bag: &str,
+    event: &Event,
+    signer: &Signer,
+) -> Result<(), SealError> {
     let fp = signer.fingerprint();
     let vk = signer.verifying_key();
     let keys_dir = custody::KEYS_DIR;
-    add(writer, bag, &format!("{keys_dir}/{}.pem", fp.to_hex()), crate::keys::public_pem(&vk).as_bytes())?;
+    add(
+        writer,
+        bag,
+        &format!("{keys_dir}/{}.pem", fp.to_hex()),
+        crate::keys::public_pem(&vk).as_bytes(),
+    )?;
     add(
         writer,
         bag,
@@ -290,13 +312,23 @@ fn write_event(writer: &mut BundleWriter, bag: &str, event: &Event, signer: &Sig
     let bytes = event.to_bytes();
     let name = format!("{}/{}", custody::DIR, event.file_name());
     add(writer, bag, &name, &bytes)?;
-    add(writer, bag, &format!("{name}.sig"), &signer.sign_raw(&bytes))?;
+    add(
+        writer,
+        bag,
+        &format!("{name}.sig"),
+        &signer.sign_raw(&bytes),
+    )?;
     let sshsig = signer.sign_sshsig(custody::SSHSIG_NAMESPACE, &bytes)?;
     add(writer, bag, &format!("{name}.sshsig"), sshsig.as_bytes())?;
     Ok(())
 }
 
-fn add(writer: &mut BundleWriter, bag: &str, name: &str, bytes: &[u8]) -> Result<Digests, SealError> {
+fn add(
+    writer: &mut BundleWriter,
+    bag: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Digests, SealError> {
     writer
         .add_bytes(&format!("{bag}/{name}"), bytes)
         .map_err(io_ctx(format!("cannot write {name} into the bundle")))
@@ -344,24 +376,44 @@ fn archive_one(
 ) -> Result<Digests, SealError> {
     let shown = ingest::display_path(&source.path);
     let file = File::open(&source.path).map_err(io_ctx(format!("{shown}: cannot open")))?;
-    let before = file.metadata().map_err(io_ctx(format!("{shown}: cannot stat")))?;
-    check_unchanged(source, before.len(), before.modified().ok(), "was changed after it was listed")?;
-    let reader = ProgressReader { inner: &file, progress };
+    let before = file
+        .metadata()
+        .map_err(io_ctx(format!("{shown}: cannot stat")))?;
+    check_unchanged(
+        source,
+        before.len(),
+        before.modified().ok(),
+        "was changed after it was listed",
+    )?;
+    let reader = ProgressReader {
+        inner: &file,
+        progress,
+    };
     let digests = writer
         .add_stream(&format!("{bag}/{}", source.bag_path), source.size, reader)
         .map_err(io_ctx(format!("{shown}: cannot copy into the bundle")))?;
-    let after = file.metadata().map_err(io_ctx(format!("{shown}: cannot stat")))?;
+    let after = file
+        .metadata()
+        .map_err(io_ctx(format!("{shown}: cannot stat")))?;
     if digests.len != source.size {
         return Err(SealError::Changed {
             path: source.path.clone(),
-            what: format!("yielded {} bytes where {} were expected", digests.len, source.size),
+            what: format!(
+                "yielded {} bytes where {} were expected",
+                digests.len, source.size
+            ),
         });
     }
     check_unchanged(source, after.len(), after.modified().ok(), "changed")?;
     Ok(digests)
 }
 
-fn check_unchanged(source: &Source, len: u64, modified: Option<SystemTime>, verb: &str) -> Result<(), SealError> {
+fn check_unchanged(
+    source: &Source,
+    len: u64,
+    modified: Option<SystemTime>,
+    verb: &str,
+) -> Result<(), SealError> {
     if len != source.size {
         return Err(SealError::Changed {
             path: source.path.clone(),

@@ -157,7 +157,12 @@ fn err(report: &mut Report, code: &str, path: impl Into<String>, message: impl I
     report.findings.push(Finding::error(code, path, message));
 }
 
-fn check(container: &mut Container, entries: &[EntryInfo], options: &VerifyOptions, report: &mut Report) {
+fn check(
+    container: &mut Container,
+    entries: &[EntryInfo],
+    options: &VerifyOptions,
+    report: &mut Report,
+) {
     // --- layout: exactly one top-level folder -----------------------------------------------
     let mut tops: BTreeMap<&str, usize> = BTreeMap::new();
     for e in entries {
@@ -181,7 +186,9 @@ fn check(container: &mut Container, entries: &[EntryInfo], options: &VerifyOptio
                 report,
                 code::BUNDLE_LAYOUT,
                 bundle::printable(top),
-                format!("a second top-level folder beside {bag_name:?}; a bundle holds exactly one"),
+                format!(
+                    "a second top-level folder beside {bag_name:?}; a bundle holds exactly one"
+                ),
             );
         }
     }
@@ -194,7 +201,9 @@ fn check(container: &mut Container, entries: &[EntryInfo], options: &VerifyOptio
     let mut custody_files: BTreeMap<String, Read_> = BTreeMap::new();
     let mut payload: BTreeMap<String, Sha256> = BTreeMap::new();
     for e in entries {
-        let Some(rel) = e.name.strip_prefix(&prefix) else { continue };
+        let Some(rel) = e.name.strip_prefix(&prefix) else {
+            continue;
+        };
         let shown = bundle::printable(rel);
         if rel.starts_with("data/") {
             report.payload_files += 1;
@@ -207,7 +216,9 @@ fn check(container: &mut Container, entries: &[EntryInfo], options: &VerifyOptio
         let bytes = match container.read_small(e, SMALL_FILE_CAP) {
             Ok(b) => b,
             Err(error) => {
-                let code = if error.kind() == io::ErrorKind::InvalidData && error.to_string().contains("checksum") {
+                let code = if error.kind() == io::ErrorKind::InvalidData
+                    && error.to_string().contains("checksum")
+                {
                     code::BUNDLE_ENTRY_CRC
                 } else if error.kind() == io::ErrorKind::InvalidData {
                     code::BUNDLE_ENTRY_OVERSIZE
@@ -250,7 +261,12 @@ fn payload_digest(
     let shown = bundle::printable(rel);
     if let Some(known) = &options.known_payload {
         let Some(d) = known.get(rel) else {
-            err(report, code::PAYLOAD_UNLISTED, shown, "written to the bundle but never hashed");
+            err(
+                report,
+                code::PAYLOAD_UNLISTED,
+                shown,
+                "written to the bundle but never hashed",
+            );
             return None;
         };
         if e.size != d.len || e.crc32.is_some_and(|crc| crc != d.crc32) {
@@ -266,7 +282,12 @@ fn payload_digest(
     let reader = match container.open_entry(e) {
         Ok(r) => r,
         Err(error) => {
-            err(report, code::BUNDLE_ENTRY_UNREADABLE, shown, format!("cannot be read: {error}"));
+            err(
+                report,
+                code::BUNDLE_ENTRY_UNREADABLE,
+                shown,
+                format!("cannot be read: {error}"),
+            );
             return None;
         }
     };
@@ -295,17 +316,32 @@ fn payload_digest(
             Some(digests.sha256)
         }
         Some(error) if error.kind() == io::ErrorKind::InvalidData => {
-            err(report, code::BUNDLE_ENTRY_OVERSIZE, shown, format!("{error}"));
+            err(
+                report,
+                code::BUNDLE_ENTRY_OVERSIZE,
+                shown,
+                format!("{error}"),
+            );
             None
         }
         Some(error) => {
-            err(report, code::BUNDLE_ENTRY_UNREADABLE, shown, format!("cannot be read: {error}"));
+            err(
+                report,
+                code::BUNDLE_ENTRY_UNREADABLE,
+                shown,
+                format!("cannot be read: {error}"),
+            );
             None
         }
     }
 }
 
-fn text<'a>(tags: &'a BTreeMap<String, Read_>, name: &str, report: &mut Report, code: &str) -> Option<&'a str> {
+fn text<'a>(
+    tags: &'a BTreeMap<String, Read_>,
+    name: &str,
+    report: &mut Report,
+    code: &str,
+) -> Option<&'a str> {
     let Some(t) = tags.get(name) else {
         err(report, code, name, format!("{name} is missing"));
         return None;
@@ -320,7 +356,9 @@ fn text<'a>(tags: &'a BTreeMap<String, Read_>, name: &str, report: &mut Report, 
 }
 
 fn check_declaration(tags: &BTreeMap<String, Read_>, report: &mut Report) {
-    let Some(decl) = text(tags, BAGIT, report, code::BAG_DECLARATION_INVALID) else { return };
+    let Some(decl) = text(tags, BAGIT, report, code::BAG_DECLARATION_INVALID) else {
+        return;
+    };
     if decl != bag::BAGIT_TXT {
         err(
             report,
@@ -340,7 +378,12 @@ fn check_payload(
     let manifest = match bag::parse_manifest(text) {
         Ok(m) => m,
         Err(e) => {
-            err(report, code::MANIFEST_INVALID, MANIFEST, format!("{MANIFEST} is malformed: {e}"));
+            err(
+                report,
+                code::MANIFEST_INVALID,
+                MANIFEST,
+                format!("{MANIFEST} is malformed: {e}"),
+            );
             return None;
         }
     };
@@ -349,7 +392,12 @@ fn check_payload(
         listed.insert(path.as_str());
         let shown = bundle::printable(path);
         if !path.starts_with("data/") {
-            err(report, code::MANIFEST_INVALID, shown, "the manifest lists a file outside data/");
+            err(
+                report,
+                code::MANIFEST_INVALID,
+                shown,
+                "the manifest lists a file outside data/",
+            );
             continue;
         }
         match payload.get(path) {
@@ -358,12 +406,23 @@ fn check_payload(
                 report,
                 code::PAYLOAD_HASH_MISMATCH,
                 shown,
-                format!("SHA-256 is {actual}, but the manifest says {expected}: the file was changed"),
+                format!(
+                    "SHA-256 is {actual}, but the manifest says {expected}: the file was changed"
+                ),
             ),
             None => {
                 // It may exist but have been unreadable; that has its own finding already.
-                if !report.findings.iter().any(|f| f.path.as_deref() == Some(&shown)) {
-                    err(report, code::PAYLOAD_MISSING, shown, "listed in the manifest, but not in the bundle");
+                if !report
+                    .findings
+                    .iter()
+                    .any(|f| f.path.as_deref() == Some(&shown))
+                {
+                    err(
+                        report,
+                        code::PAYLOAD_MISSING,
+                        shown,
+                        "listed in the manifest, but not in the bundle",
+                    );
                 }
             }
         }
@@ -385,11 +444,18 @@ fn check_payload(
 const REQUIRED_TAGS: [&str; 4] = [BAGIT, BAG_INFO, MANIFEST, evidence::FILE_NAME];
 
 fn check_tag_manifest(tags: &BTreeMap<String, Read_>, report: &mut Report) {
-    let Some(text) = text(tags, TAGMANIFEST, report, code::MANIFEST_INVALID) else { return };
+    let Some(text) = text(tags, TAGMANIFEST, report, code::MANIFEST_INVALID) else {
+        return;
+    };
     let listed = match bag::parse_manifest(text) {
         Ok(m) => m,
         Err(e) => {
-            err(report, code::MANIFEST_INVALID, TAGMANIFEST, format!("{TAGMANIFEST} is malformed: {e}"));
+            err(
+                report,
+                code::MANIFEST_INVALID,
+                TAGMANIFEST,
+                format!("{TAGMANIFEST} is malformed: {e}"),
+            );
             return;
         }
     };
@@ -412,9 +478,17 @@ fn check_tag_manifest(tags: &BTreeMap<String, Read_>, report: &mut Report) {
                 report,
                 code::TAG_HASH_MISMATCH,
                 shown,
-                format!("SHA-256 is {}, but the tag manifest says {expected}: the file was changed", t.sha256),
+                format!(
+                    "SHA-256 is {}, but the tag manifest says {expected}: the file was changed",
+                    t.sha256
+                ),
             ),
-            None => err(report, code::TAG_MISSING, shown, "listed in the tag manifest, but not in the bundle"),
+            None => err(
+                report,
+                code::TAG_MISSING,
+                shown,
+                "listed in the tag manifest, but not in the bundle",
+            ),
         }
     }
     for required in REQUIRED_TAGS {
@@ -428,7 +502,10 @@ fn check_tag_manifest(tags: &BTreeMap<String, Read_>, report: &mut Report) {
         }
     }
     for name in tags.keys() {
-        if name != TAGMANIFEST && !covered.contains(name.as_str()) && !REQUIRED_TAGS.contains(&name.as_str()) {
+        if name != TAGMANIFEST
+            && !covered.contains(name.as_str())
+            && !REQUIRED_TAGS.contains(&name.as_str())
+        {
             err(
                 report,
                 code::BUNDLE_ENTRY_UNEXPECTED,
@@ -440,11 +517,18 @@ fn check_tag_manifest(tags: &BTreeMap<String, Read_>, report: &mut Report) {
 }
 
 fn check_bag_info(tags: &BTreeMap<String, Read_>, report: &mut Report) {
-    let Some(text) = text(tags, BAG_INFO, report, code::BAG_INFO_INVALID) else { return };
+    let Some(text) = text(tags, BAG_INFO, report, code::BAG_INFO_INVALID) else {
+        return;
+    };
     let fields = match bag::parse_bag_info(text) {
         Ok(f) => f,
         Err(e) => {
-            err(report, code::BAG_INFO_INVALID, BAG_INFO, format!("{BAG_INFO} is malformed: {e}"));
+            err(
+                report,
+                code::BAG_INFO_INVALID,
+                BAG_INFO,
+                format!("{BAG_INFO} is malformed: {e}"),
+            );
             return;
         }
     };
@@ -455,7 +539,8 @@ fn check_bag_info(tags: &BTreeMap<String, Read_>, report: &mut Report) {
         .collect();
     match oxum.as_slice() {
         [one] => match bag::parse_oxum(one) {
-            Some((bytes, files)) if bytes == report.payload_bytes && files == report.payload_files => {}
+            Some((bytes, files))
+                if bytes == report.payload_bytes && files == report.payload_files => {}
             Some((bytes, files)) => err(
                 report,
                 code::BAG_OXUM_MISMATCH,
@@ -465,21 +550,45 @@ fn check_bag_info(tags: &BTreeMap<String, Read_>, report: &mut Report) {
                     report.payload_bytes, report.payload_files
                 ),
             ),
-            None => err(report, code::BAG_INFO_INVALID, BAG_INFO, format!("Payload-Oxum {one:?} is malformed")),
+            None => err(
+                report,
+                code::BAG_INFO_INVALID,
+                BAG_INFO,
+                format!("Payload-Oxum {one:?} is malformed"),
+            ),
         },
-        _ => err(report, code::BAG_INFO_INVALID, BAG_INFO, "bag-info.txt must have exactly one Payload-Oxum"),
+        _ => err(
+            report,
+            code::BAG_INFO_INVALID,
+            BAG_INFO,
+            "bag-info.txt must have exactly one Payload-Oxum",
+        ),
     }
 }
 
-fn check_evidence(tags: &BTreeMap<String, Read_>, manifest: Option<&Vec<(String, Sha256)>>, report: &mut Report) {
+fn check_evidence(
+    tags: &BTreeMap<String, Read_>,
+    manifest: Option<&Vec<(String, Sha256)>>,
+    report: &mut Report,
+) {
     let Some(file) = tags.get(evidence::FILE_NAME) else {
-        err(report, code::EVIDENCE_INVALID, evidence::FILE_NAME, "evidence.json is missing");
+        err(
+            report,
+            code::EVIDENCE_INVALID,
+            evidence::FILE_NAME,
+            "evidence.json is missing",
+        );
         return;
     };
     let ev = match Evidence::parse(&file.bytes) {
         Ok(ev) => ev,
         Err(e) => {
-            err(report, code::EVIDENCE_INVALID, evidence::FILE_NAME, e.to_string());
+            err(
+                report,
+                code::EVIDENCE_INVALID,
+                evidence::FILE_NAME,
+                e.to_string(),
+            );
             return;
         }
     };
@@ -491,7 +600,12 @@ fn check_evidence(tags: &BTreeMap<String, Read_>, manifest: Option<&Vec<(String,
     for item in &ev.items {
         let shown = bundle::printable(&item.path);
         if !seen.insert(item.path.as_str()) {
-            err(report, code::EVIDENCE_MISMATCH, shown, "evidence.json lists this file twice");
+            err(
+                report,
+                code::EVIDENCE_MISMATCH,
+                shown,
+                "evidence.json lists this file twice",
+            );
             continue;
         }
         match listed.get(item.path.as_str()) {
@@ -502,7 +616,12 @@ fn check_evidence(tags: &BTreeMap<String, Read_>, manifest: Option<&Vec<(String,
                 shown,
                 "evidence.json and the manifest disagree about this file's SHA-256",
             ),
-            None => err(report, code::EVIDENCE_MISMATCH, shown, "in evidence.json, but not in the manifest"),
+            None => err(
+                report,
+                code::EVIDENCE_MISMATCH,
+                shown,
+                "in evidence.json, but not in the manifest",
+            ),
         }
     }
     for (path, _) in manifest {
@@ -530,19 +649,27 @@ fn check_custody(
     for name in files.keys() {
         let rel = &name["custody/".len()..];
         if let Some(key) = rel.strip_prefix("keys/") {
-            let stem = key.strip_suffix(".pem").or_else(|| key.strip_suffix(".pub"));
-            if stem.is_some_and(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())) {
+            let stem = key
+                .strip_suffix(".pem")
+                .or_else(|| key.strip_suffix(".pub"));
+            if stem.is_some_and(|s| {
+                s.len() == 64
+                    && s.bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            }) {
                 key_files.insert(name.as_str());
                 continue;
             }
         } else if let Some((seq, action)) = custody::parse_event_file_name(rel) {
             events.entry(seq).or_default().push((name.as_str(), action));
             continue;
-        } else if let Some(event) = rel.strip_suffix(".sig").or_else(|| rel.strip_suffix(".sshsig")) {
-            if custody::parse_event_file_name(event).is_some() {
-                sig_files.insert(name.as_str());
-                continue;
-            }
+        } else if let Some(event) = rel
+            .strip_suffix(".sig")
+            .or_else(|| rel.strip_suffix(".sshsig"))
+            && custody::parse_event_file_name(event).is_some()
+        {
+            sig_files.insert(name.as_str());
+            continue;
         }
         err(
             report,
@@ -552,7 +679,12 @@ fn check_custody(
         );
     }
     if events.is_empty() {
-        err(report, code::CUSTODY_MISSING, "custody/", "the bundle has no custody events, so nothing is signed");
+        err(
+            report,
+            code::CUSTODY_MISSING,
+            "custody/",
+            "the bundle has no custody events, so nothing is signed",
+        );
         return;
     }
 
@@ -577,14 +709,25 @@ fn check_custody(
                 report,
                 code::CUSTODY_CHAIN_BROKEN,
                 names[0].0,
-                format!("expected event {expected_seq} next, found {seq}: an event is missing or misnumbered"),
+                format!(
+                    "expected event {expected_seq} next, found {seq}: an event is missing or misnumbered"
+                ),
             );
         }
         expected_seq = seq.saturating_add(1);
         for (name, action) in names {
             let file = &files[*name];
             let this_sha = file.sha256;
-            let outcome = check_event(name, action, seq, file, prev, tagmanifest_sha, files, report);
+            let outcome = check_event(
+                name,
+                action,
+                seq,
+                file,
+                prev,
+                tagmanifest_sha,
+                files,
+                report,
+            );
             used_sigs.insert(format!("{name}.sig"));
             used_sigs.insert(format!("{name}.sshsig"));
             if let Some((event, fp, signature_valid)) = outcome {
@@ -619,12 +762,22 @@ fn check_custody(
     }
     for name in key_files {
         if !used_keys.contains(name) {
-            err(report, code::CUSTODY_ENTRY_UNEXPECTED, name, "a key that no event names");
+            err(
+                report,
+                code::CUSTODY_ENTRY_UNEXPECTED,
+                name,
+                "a key that no event names",
+            );
         }
     }
     for name in sig_files {
         if !used_sigs.contains(name) {
-            err(report, code::CUSTODY_ENTRY_UNEXPECTED, name, "a signature with no event");
+            err(
+                report,
+                code::CUSTODY_ENTRY_UNEXPECTED,
+                name,
+                "a signature with no event",
+            );
         }
     }
     if options.trust.is_empty() && !signers.is_empty() {
@@ -687,7 +840,9 @@ fn check_event(
             name,
             match prev {
                 None => "the first event must not name a previous event".to_string(),
-                Some(p) => format!("prev_event_sha256 does not match the previous event's SHA-256 ({p})"),
+                Some(p) => {
+                    format!("prev_event_sha256 does not match the previous event's SHA-256 ({p})")
+                }
             },
         );
     }
@@ -708,7 +863,12 @@ fn check_event(
     };
     let pem_name = format!("custody/keys/{}.pem", fp.to_hex());
     let Some(pem) = files.get(&pem_name) else {
-        err(report, code::CUSTODY_KEY_MISSING, name, format!("the signer's key {pem_name} is missing"));
+        err(
+            report,
+            code::CUSTODY_KEY_MISSING,
+            name,
+            format!("the signer's key {pem_name} is missing"),
+        );
         return Some((event, fp, false));
     };
     let key = match std::str::from_utf8(&pem.bytes)
@@ -722,7 +882,12 @@ fn check_event(
         }
     };
     if keys::Fingerprint::of(&key) != fp {
-        err(report, code::CUSTODY_KEY_INVALID, pem_name, "the key does not have the fingerprint it is named for");
+        err(
+            report,
+            code::CUSTODY_KEY_INVALID,
+            pem_name,
+            "the key does not have the fingerprint it is named for",
+        );
         return Some((event, fp, false));
     }
     let pub_name = format!("custody/keys/{}.pub", fp.to_hex());
@@ -732,31 +897,56 @@ fn check_event(
             .and_then(|l| keys::parse_public_openssh(l).ok())
             .is_some_and(|(k, _)| k == key);
         if !same {
-            err(report, code::CUSTODY_KEY_INVALID, pub_name, "the OpenSSH key differs from the PEM key");
+            err(
+                report,
+                code::CUSTODY_KEY_INVALID,
+                pub_name,
+                "the OpenSSH key differs from the PEM key",
+            );
         }
     }
     let mut valid = true;
     match files.get(&format!("{name}.sig")) {
         None => {
             valid = false;
-            err(report, code::CUSTODY_SIGNATURE_MISSING, name, "the event's raw signature (.sig) is missing");
+            err(
+                report,
+                code::CUSTODY_SIGNATURE_MISSING,
+                name,
+                "the event's raw signature (.sig) is missing",
+            );
         }
         Some(sig) => {
             if let Err(e) = keys::verify_raw(&key, &file.bytes, &sig.bytes) {
                 valid = false;
-                err(report, code::CUSTODY_SIGNATURE_INVALID, format!("{name}.sig"), e);
+                err(
+                    report,
+                    code::CUSTODY_SIGNATURE_INVALID,
+                    format!("{name}.sig"),
+                    e,
+                );
             }
         }
     }
     match files.get(&format!("{name}.sshsig")) {
         None => {
             valid = false;
-            err(report, code::CUSTODY_SSHSIG_INVALID, name, "the event's SSHSIG (.sshsig) is missing");
+            err(
+                report,
+                code::CUSTODY_SSHSIG_INVALID,
+                name,
+                "the event's SSHSIG (.sshsig) is missing",
+            );
         }
         Some(sig) => {
             if let Err(e) = keys::verify_sshsig(&key, SSHSIG_NAMESPACE, &file.bytes, &sig.bytes) {
                 valid = false;
-                err(report, code::CUSTODY_SSHSIG_INVALID, format!("{name}.sshsig"), e);
+                err(
+                    report,
+                    code::CUSTODY_SSHSIG_INVALID,
+                    format!("{name}.sshsig"),
+                    e,
+                );
             }
         }
     }

@@ -18,13 +18,19 @@ fn sealed_and_unzipped(key_from_ssh_keygen: bool) -> Unzipped {
     let scratch = Scratch::new();
     let key = if key_from_ssh_keygen {
         let key = scratch.path("officer");
-        let out = run(Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-C", "officer", "-f"]).arg(&key));
+        let out = run(Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", "officer", "-f"])
+            .arg(&key));
         assert_eq!(code(&out), 0);
         key
     } else {
         scratch.keygen("officer")
     };
-    let bundle = scratch.seal(&key, "case-17", &[fixtures().join("audio"), fixtures().join("other")]);
+    let bundle = scratch.seal(
+        &key,
+        "case-17",
+        &[fixtures().join("audio"), fixtures().join("other")],
+    );
     let dest = scratch.path("unzipped");
     unzip(&bundle, &dest);
     Unzipped {
@@ -41,7 +47,10 @@ fn ok_in(dir: &Path, cmd: &mut Command) -> bool {
 }
 
 fn sha256sum(bag: &Path, manifest: &str) -> bool {
-    ok_in(bag, Command::new("sha256sum").args(["-c", "--strict", manifest]))
+    ok_in(
+        bag,
+        Command::new("sha256sum").args(["-c", "--strict", manifest]),
+    )
 }
 
 fn bagit_validate(bag: &Path) -> bool {
@@ -65,7 +74,13 @@ fn openssl_verify(bag: &Path) -> bool {
         Command::new("openssl")
             .args(["pkeyutl", "-verify", "-pubin", "-inkey"])
             .arg(format!("custody/keys/{hex}.pem"))
-            .args(["-rawin", "-in", "custody/0001-sealed.json", "-sigfile", "custody/0001-sealed.json.sig"]),
+            .args([
+                "-rawin",
+                "-in",
+                "custody/0001-sealed.json",
+                "-sigfile",
+                "custody/0001-sealed.json.sig",
+            ]),
     )
 }
 
@@ -79,7 +94,14 @@ fn ssh_keygen_verify(bag: &Path, trusted_pub: &Path, scratch: &Scratch) -> bool 
         Command::new("ssh-keygen")
             .args(["-Y", "verify", "-f"])
             .arg(&allowed)
-            .args(["-I", "signer", "-n", "earwitness", "-s", "custody/0001-sealed.json.sshsig"])
+            .args([
+                "-I",
+                "signer",
+                "-n",
+                "earwitness",
+                "-s",
+                "custody/0001-sealed.json.sshsig",
+            ])
             .stdin(event),
     )
 }
@@ -87,9 +109,16 @@ fn ssh_keygen_verify(bag: &Path, trusted_pub: &Path, scratch: &Scratch) -> bool 
 /// The Python block of VERIFY.txt, run as written.
 fn python_snippet(bag: &Path) -> bool {
     let text = std::fs::read_to_string(bag.join("VERIFY.txt")).unwrap();
-    let start = text.find("python3 - <<'PY'\n").expect("VERIFY.txt has a Python block") + "python3 - <<'PY'\n".len();
+    let start = text
+        .find("python3 - <<'PY'\n")
+        .expect("VERIFY.txt has a Python block")
+        + "python3 - <<'PY'\n".len();
     let end = start + text[start..].find("    PY\n").expect("the block ends");
-    let script: String = text[start..end].lines().map(|l| l.strip_prefix("    ").unwrap_or(l)).collect::<Vec<_>>().join("\n");
+    let script: String = text[start..end]
+        .lines()
+        .map(|l| l.strip_prefix("    ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
     ok_in(bag, Command::new("python3").arg("-c").arg(script))
 }
 
@@ -105,7 +134,10 @@ fn sha256sum_agrees() {
     let mut bytes = std::fs::read(&target).unwrap();
     bytes[5000] ^= 0xFF;
     std::fs::write(&target, bytes).unwrap();
-    assert!(!sha256sum(&u.bag, "manifest-sha256.txt"), "sha256sum missed a flipped payload byte");
+    assert!(
+        !sha256sum(&u.bag, "manifest-sha256.txt"),
+        "sha256sum missed a flipped payload byte"
+    );
     assert_eq!(verify_codes(&u.bag, &[]).0, 1, "earwitness missed it too");
 }
 
@@ -115,12 +147,18 @@ fn bagit_py_agrees() {
         return;
     }
     let u = sealed_and_unzipped(false);
-    assert!(bagit_validate(&u.bag), "bagit.py rejects a bundle earwitness made");
+    assert!(
+        bagit_validate(&u.bag),
+        "bagit.py rejects a bundle earwitness made"
+    );
     let target = u.bag.join("evidence.json");
     let mut bytes = std::fs::read(&target).unwrap();
     bytes[20] ^= 0xFF;
     std::fs::write(&target, bytes).unwrap();
-    assert!(!bagit_validate(&u.bag), "bagit.py missed a flipped evidence.json byte");
+    assert!(
+        !bagit_validate(&u.bag),
+        "bagit.py missed a flipped evidence.json byte"
+    );
     assert_eq!(verify_codes(&u.bag, &[]).0, 1);
 }
 
@@ -146,16 +184,27 @@ fn ssh_keygen_agrees_and_its_keys_seal() {
     let pubkey = u.key.with_extension("pub");
     // The fingerprint earwitness reports is the one ssh-keygen prints.
     let listed = run(Command::new("ssh-keygen").arg("-l").arg("-f").arg(&pubkey));
-    let fp = String::from_utf8_lossy(&listed.stdout).split_whitespace().nth(1).unwrap().to_string();
+    let fp = String::from_utf8_lossy(&listed.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
     let report = run(common::bin().arg("verify").arg("--json").arg(&u.bundle));
     let v: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
     assert_eq!(v["events"][0]["key"], fp.as_str());
     assert!(ssh_keygen_verify(&u.bag, &pubkey, &u.scratch));
     // A key the verifier does not trust is refused by ssh-keygen too.
     let other = u.scratch.keygen("other");
-    assert!(!ssh_keygen_verify(&u.bag, &other.with_extension("pub"), &u.scratch));
+    assert!(!ssh_keygen_verify(
+        &u.bag,
+        &other.with_extension("pub"),
+        &u.scratch
+    ));
     flip_actor(&u.bag);
-    assert!(!ssh_keygen_verify(&u.bag, &pubkey, &u.scratch), "ssh-keygen accepted a changed event");
+    assert!(
+        !ssh_keygen_verify(&u.bag, &pubkey, &u.scratch),
+        "ssh-keygen accepted a changed event"
+    );
 }
 
 #[test]
@@ -164,9 +213,15 @@ fn python_cryptography_agrees() {
         return;
     }
     let u = sealed_and_unzipped(false);
-    assert!(python_snippet(&u.bag), "the Python check in VERIFY.txt failed on an intact bundle");
+    assert!(
+        python_snippet(&u.bag),
+        "the Python check in VERIFY.txt failed on an intact bundle"
+    );
     flip_actor(&u.bag);
-    assert!(!python_snippet(&u.bag), "the Python check accepted a changed event");
+    assert!(
+        !python_snippet(&u.bag),
+        "the Python check accepted a changed event"
+    );
 }
 
 #[test]

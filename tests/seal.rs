@@ -6,7 +6,10 @@ use common::{Scratch, bin, code, fixtures, read_zip, run, verify_codes};
 use std::path::PathBuf;
 
 fn all_fixture_dirs() -> Vec<PathBuf> {
-    ["audio", "broken", "other"].iter().map(|d| fixtures().join(d)).collect()
+    ["audio", "broken", "other"]
+        .iter()
+        .map(|d| fixtures().join(d))
+        .collect()
 }
 
 #[test]
@@ -19,24 +22,50 @@ fn seals_every_fixture_byte_for_byte_and_verifies() {
     for dir in ["audio", "broken", "other"] {
         for file in std::fs::read_dir(fixtures().join(dir)).unwrap() {
             let file = file.unwrap();
-            let name = format!("case-17/data/originals/{dir}/{}", file.file_name().to_str().unwrap());
+            let name = format!(
+                "case-17/data/originals/{dir}/{}",
+                file.file_name().to_str().unwrap()
+            );
             let stored = entries
                 .iter()
                 .find(|(n, _)| *n == name)
                 .unwrap_or_else(|| panic!("{name} is not in the bundle"));
-            assert_eq!(stored.1, std::fs::read(file.path()).unwrap(), "{name} differs from the original");
+            assert_eq!(
+                stored.1,
+                std::fs::read(file.path()).unwrap(),
+                "{name} differs from the original"
+            );
             payload += 1;
         }
     }
     assert!(payload >= 20, "expected every fixture, found {payload}");
     // Exactly one top-level folder, and the documented tag files.
     assert!(entries.iter().all(|(n, _)| n.starts_with("case-17/")));
-    for tag in ["bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt", "evidence.json", "VERIFY.txt", "custody/0001-sealed.json", "custody/0001-sealed.json.sig", "custody/0001-sealed.json.sshsig"] {
-        assert!(entries.iter().any(|(n, _)| *n == format!("case-17/{tag}")), "{tag} missing");
+    for tag in [
+        "bagit.txt",
+        "bag-info.txt",
+        "manifest-sha256.txt",
+        "tagmanifest-sha256.txt",
+        "evidence.json",
+        "VERIFY.txt",
+        "custody/0001-sealed.json",
+        "custody/0001-sealed.json.sig",
+        "custody/0001-sealed.json.sshsig",
+    ] {
+        assert!(
+            entries.iter().any(|(n, _)| *n == format!("case-17/{tag}")),
+            "{tag} missing"
+        );
     }
-    let (code, codes) = verify_codes(&bundle, &["--trust", key.with_extension("pub").to_str().unwrap()]);
+    let (code, codes) = verify_codes(
+        &bundle,
+        &["--trust", key.with_extension("pub").to_str().unwrap()],
+    );
     assert_eq!(code, 0, "{codes:?}");
-    assert!(codes.is_empty(), "a trusted intact bundle has no findings: {codes:?}");
+    assert!(
+        codes.is_empty(),
+        "a trusted intact bundle has no findings: {codes:?}"
+    );
 }
 
 #[test]
@@ -60,11 +89,22 @@ fn evidence_records_findings_for_unreadable_files() {
             .clone()
     };
     let codes = |path: &str| -> Vec<String> {
-        item(path)["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_string()).collect()
+        item(path)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(codes("data/originals/other/empty.wav"), ["file.empty"]);
-    assert_eq!(codes("data/originals/other/notes.txt"), ["format.unrecognized"]);
-    assert_eq!(codes("data/originals/other/random.bin"), ["format.unrecognized"]);
+    assert_eq!(
+        codes("data/originals/other/notes.txt"),
+        ["format.unrecognized"]
+    );
+    assert_eq!(
+        codes("data/originals/other/random.bin"),
+        ["format.unrecognized"]
+    );
     assert!(item("data/originals/other/notes.txt")["media"].is_null());
     assert_eq!(item("data/originals/other/empty.wav")["size"], 0);
     assert_eq!(ev["case"], "CASE-2026-17");
@@ -86,7 +126,10 @@ fn same_inputs_key_and_time_give_identical_bundles() {
     std::fs::remove_file(&a).unwrap();
     let b_made = s.seal(&key, "one", &[fixtures().join("audio")]);
     std::fs::rename(&b_made, &b).unwrap();
-    assert_eq!(std::fs::read(s.path("first.zip")).unwrap(), std::fs::read(&b).unwrap());
+    assert_eq!(
+        std::fs::read(s.path("first.zip")).unwrap(),
+        std::fs::read(&b).unwrap()
+    );
 }
 
 #[test]
@@ -95,18 +138,42 @@ fn refuses_existing_output_without_force() {
     let key = s.keygen("officer");
     let bundle = s.seal(&key, "b", &[fixtures().join("other/notes.txt")]);
     let before = std::fs::read(&bundle).unwrap();
-    let out = run(bin().arg("seal").arg("--key").arg(&key).arg("--out").arg(&bundle).arg(fixtures().join("other/random.bin")));
+    let out = run(bin()
+        .arg("seal")
+        .arg("--key")
+        .arg(&key)
+        .arg("--out")
+        .arg(&bundle)
+        .arg(fixtures().join("other/random.bin")));
     assert_eq!(code(&out), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
-    assert_eq!(std::fs::read(&bundle).unwrap(), before, "the existing bundle was changed");
-    let out = run(bin().arg("seal").arg("--force").arg("--key").arg(&key).arg("--out").arg(&bundle).arg(fixtures().join("other/random.bin")));
+    assert_eq!(
+        std::fs::read(&bundle).unwrap(),
+        before,
+        "the existing bundle was changed"
+    );
+    let out = run(bin()
+        .arg("seal")
+        .arg("--force")
+        .arg("--key")
+        .arg(&key)
+        .arg("--out")
+        .arg(&bundle)
+        .arg(fixtures().join("other/random.bin")));
     assert_eq!(code(&out), 0);
     assert_ne!(std::fs::read(&bundle).unwrap(), before);
 }
 
 fn assert_refused(s: &Scratch, key: &std::path::Path, input: &std::path::Path, needle: &str) {
     let out_path = s.path("refused.zip");
-    let out = run(bin().arg("seal").arg("--key").arg(key).arg("--out").arg(&out_path).arg(fixtures().join("other/notes.txt")).arg(input));
+    let out = run(bin()
+        .arg("seal")
+        .arg("--key")
+        .arg(key)
+        .arg("--out")
+        .arg(&out_path)
+        .arg(fixtures().join("other/notes.txt"))
+        .arg(input));
     assert_eq!(code(&out), 2);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(needle), "expected {needle:?} in {stderr}");
@@ -114,7 +181,11 @@ fn assert_refused(s: &Scratch, key: &std::path::Path, input: &std::path::Path, n
     let leftovers: Vec<_> = std::fs::read_dir(s.dir.path())
         .unwrap()
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".earwitness-partial"))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .ends_with(".earwitness-partial")
+        })
         .collect();
     assert!(leftovers.is_empty(), "temporary files left behind");
 }
@@ -133,9 +204,20 @@ fn refuses_symlinks_fifos_devices_and_missing_paths() {
     std::os::unix::fs::symlink("/etc/passwd", dir.join("inner")).unwrap();
     assert_refused(&s, &key, &dir, "symbolic link");
     let fifo = s.path("fifo");
-    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     assert_refused(&s, &key, &fifo, "FIFO");
-    assert_refused(&s, &key, std::path::Path::new("/dev/null"), "character device");
+    assert_refused(
+        &s,
+        &key,
+        std::path::Path::new("/dev/null"),
+        "character device",
+    );
     assert_refused(&s, &key, &s.path("no-such-file.wav"), "no such file");
 }
 
@@ -150,7 +232,14 @@ fn refuses_two_inputs_with_the_same_bundle_name() {
     std::fs::write(a.join("call.wav"), b"one").unwrap();
     std::fs::write(b.join("call.wav"), b"two").unwrap();
     let out_path = s.path("x.zip");
-    let out = run(bin().arg("seal").arg("--key").arg(&key).arg("--out").arg(&out_path).arg(a.join("call.wav")).arg(b.join("call.wav")));
+    let out = run(bin()
+        .arg("seal")
+        .arg("--key")
+        .arg(&key)
+        .arg("--out")
+        .arg(&out_path)
+        .arg(a.join("call.wav"))
+        .arg(b.join("call.wav")));
     assert_eq!(code(&out), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("would both be stored as"));
     assert!(!out_path.exists());
@@ -171,13 +260,19 @@ fn default_key_is_created_on_first_use_and_reused() {
     let first = seal("one.zip");
     assert_eq!(code(&first), 0);
     let stderr = String::from_utf8_lossy(&first.stderr);
-    assert!(stderr.contains("created your default signing key"), "{stderr}");
+    assert!(
+        stderr.contains("created your default signing key"),
+        "{stderr}"
+    );
     let key = config.join("earwitness/default-key");
     assert!(key.exists());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     let second = seal("two.zip");
     assert_eq!(code(&second), 0);
@@ -196,8 +291,18 @@ fn keygen_writes_private_0600_and_refuses_to_overwrite() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
-        assert_eq!(std::fs::metadata(key.with_extension("pub")).unwrap().permissions().mode() & 0o777, 0o644);
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(
+            std::fs::metadata(key.with_extension("pub"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o644
+        );
     }
     let before = std::fs::read(&key).unwrap();
     let out = run(bin().args(["keygen", "--out"]).arg(&key));
@@ -208,7 +313,9 @@ fn keygen_writes_private_0600_and_refuses_to_overwrite() {
 #[test]
 fn inspect_reads_a_recording_and_a_bundle() {
     let s = Scratch::new();
-    let out = run(bin().args(["inspect", "--json"]).arg(fixtures().join("audio/music-44k-stereo.flac")));
+    let out = run(bin()
+        .args(["inspect", "--json"])
+        .arg(fixtures().join("audio/music-44k-stereo.flac")));
     assert_eq!(code(&out), 0);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["media"]["container"], "flac");
@@ -220,6 +327,9 @@ fn inspect_reads_a_recording_and_a_bundle() {
     let out = run(bin().args(["inspect", "--json"]).arg(&bundle));
     assert_eq!(code(&out), 0);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["evidence"]["items"][0]["path"], "data/originals/call-8k-pcm16.wav");
+    assert_eq!(
+        v["evidence"]["items"][0]["path"],
+        "data/originals/call-8k-pcm16.wav"
+    );
     assert_eq!(v["events"][0]["action"], "sealed");
 }

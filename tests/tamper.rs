@@ -18,7 +18,10 @@ fn sealed() -> Case {
     let bundle = scratch.seal(
         &key,
         "case-17",
-        &[fixtures().join("audio/call-8k-pcm16.wav"), fixtures().join("other/notes.txt")],
+        &[
+            fixtures().join("audio/call-8k-pcm16.wav"),
+            fixtures().join("other/notes.txt"),
+        ],
     );
     Case {
         pubkey: key.with_extension("pub"),
@@ -48,7 +51,10 @@ impl Case {
 }
 
 fn entry<'a>(entries: &'a mut [Entry], suffix: &str) -> &'a mut Entry {
-    entries.iter_mut().find(|e| e.name.ends_with(suffix)).unwrap_or_else(|| panic!("no entry {suffix}"))
+    entries
+        .iter_mut()
+        .find(|e| e.name.ends_with(suffix))
+        .unwrap_or_else(|| panic!("no entry {suffix}"))
 }
 
 #[test]
@@ -66,7 +72,10 @@ fn payload_byte_flipped_with_crc_left_wrong() {
     // Flip a byte of the payload in place in the ZIP file itself: the CRC is now wrong.
     let mut bytes = std::fs::read(&c.bundle).unwrap();
     let original = std::fs::read(fixtures().join("audio/call-8k-pcm16.wav")).unwrap();
-    let at = bytes.windows(64).position(|w| w == &original[1000..1064]).unwrap();
+    let at = bytes
+        .windows(64)
+        .position(|w| w == &original[1000..1064])
+        .unwrap();
     bytes[at] ^= 0xFF;
     let path = c.scratch.path("crc-wrong.zip");
     std::fs::write(&path, bytes).unwrap();
@@ -76,28 +85,36 @@ fn payload_byte_flipped_with_crc_left_wrong() {
 #[test]
 fn payload_byte_flipped_with_crc_fixed() {
     let c = sealed();
-    let v = c.variant("crc-fixed.zip", |e| entry(e, "call-8k-pcm16.wav").data[1000] ^= 0xFF);
+    let v = c.variant("crc-fixed.zip", |e| {
+        entry(e, "call-8k-pcm16.wav").data[1000] ^= 0xFF
+    });
     c.expect(&v, &["payload.hash.mismatch"]);
 }
 
 #[test]
 fn evidence_json_byte_flipped() {
     let c = sealed();
-    let v = c.variant("evidence.zip", |e| entry(e, "/evidence.json").data[40] ^= 0xFF);
+    let v = c.variant("evidence.zip", |e| {
+        entry(e, "/evidence.json").data[40] ^= 0xFF
+    });
     c.expect(&v, &["tag.hash.mismatch"]);
 }
 
 #[test]
 fn manifest_byte_flipped() {
     let c = sealed();
-    let v = c.variant("manifest.zip", |e| entry(e, "/manifest-sha256.txt").data[3] ^= 0xFF);
+    let v = c.variant("manifest.zip", |e| {
+        entry(e, "/manifest-sha256.txt").data[3] ^= 0xFF
+    });
     c.expect(&v, &["tag.hash.mismatch"]);
 }
 
 #[test]
 fn tagmanifest_byte_flipped() {
     let c = sealed();
-    let v = c.variant("tagmanifest.zip", |e| entry(e, "/tagmanifest-sha256.txt").data[3] ^= 0xFF);
+    let v = c.variant("tagmanifest.zip", |e| {
+        entry(e, "/tagmanifest-sha256.txt").data[3] ^= 0xFF
+    });
     c.expect(&v, &["custody.tagmanifest.mismatch"]);
 }
 
@@ -116,7 +133,9 @@ fn event_byte_flipped() {
 #[test]
 fn signature_byte_flipped() {
     let c = sealed();
-    let v = c.variant("sig.zip", |e| entry(e, "/0001-sealed.json.sig").data[10] ^= 0xFF);
+    let v = c.variant("sig.zip", |e| {
+        entry(e, "/0001-sealed.json.sig").data[10] ^= 0xFF
+    });
     c.expect(&v, &["custody.signature.invalid"]);
     let v = c.variant("sshsig.zip", |e| {
         let sig = entry(e, "/0001-sealed.json.sshsig");
@@ -130,21 +149,27 @@ fn signature_byte_flipped() {
 #[test]
 fn missing_payload_entry() {
     let c = sealed();
-    let v = c.variant("missing.zip", |e| e.retain(|x| !x.name.ends_with("notes.txt")));
+    let v = c.variant("missing.zip", |e| {
+        e.retain(|x| !x.name.ends_with("notes.txt"))
+    });
     c.expect(&v, &["payload.missing"]);
 }
 
 #[test]
 fn extra_payload_entry() {
     let c = sealed();
-    let v = c.variant("extra.zip", |e| e.push(Entry::file("case-17/data/originals/planted.wav", b"RIFF")));
+    let v = c.variant("extra.zip", |e| {
+        e.push(Entry::file("case-17/data/originals/planted.wav", b"RIFF"))
+    });
     c.expect(&v, &["payload.unlisted"]);
 }
 
 #[test]
 fn extra_tag_file() {
     let c = sealed();
-    let v = c.variant("extra-tag.zip", |e| e.push(Entry::file("case-17/README.txt", b"trust me")));
+    let v = c.variant("extra-tag.zip", |e| {
+        e.push(Entry::file("case-17/README.txt", b"trust me"))
+    });
     c.expect(&v, &["bundle.entry.unexpected"]);
 }
 
@@ -161,9 +186,13 @@ fn duplicated_entry() {
 #[test]
 fn missing_signature_and_missing_event() {
     let c = sealed();
-    let v = c.variant("nosig.zip", |e| e.retain(|x| !x.name.ends_with(".json.sig")));
+    let v = c.variant("nosig.zip", |e| {
+        e.retain(|x| !x.name.ends_with(".json.sig"))
+    });
     c.expect(&v, &["custody.signature.missing"]);
-    let v = c.variant("noevent.zip", |e| e.retain(|x| !x.name.contains("/custody/0001")));
+    let v = c.variant("noevent.zip", |e| {
+        e.retain(|x| !x.name.contains("/custody/0001"))
+    });
     c.expect(&v, &["custody.missing"]);
 }
 
@@ -171,11 +200,18 @@ fn missing_signature_and_missing_event() {
 fn signer_outside_the_trusted_keys() {
     let c = sealed();
     let other = c.scratch.keygen("someone-else");
-    let (code, found) = verify_codes(&c.bundle, &["--trust", other.with_extension("pub").to_str().unwrap()]);
+    let (code, found) = verify_codes(
+        &c.bundle,
+        &["--trust", other.with_extension("pub").to_str().unwrap()],
+    );
     assert_eq!(code, 1);
     assert!(found.iter().any(|f| f == "signer.untrusted"), "{found:?}");
     // Trust by fingerprint works the same way as trust by file.
-    let fp = std::process::Command::new("ssh-keygen").arg("-l").arg("-f").arg(&c.pubkey).output();
+    let fp = std::process::Command::new("ssh-keygen")
+        .arg("-l")
+        .arg("-f")
+        .arg(&c.pubkey)
+        .output();
     if let Some(fp) = fp.ok().filter(|o| o.status.success()) {
         let text = String::from_utf8_lossy(&fp.stdout);
         let fp = text.split_whitespace().nth(1).unwrap();
@@ -200,7 +236,11 @@ fn a_key_swapped_into_the_bundle_is_not_trusted() {
     // self-consistent, but verify with the officer's key must still fail.
     let c = sealed();
     let attacker = c.scratch.keygen("attacker");
-    let forged = c.scratch.seal(&attacker, "case-17-forged", &[fixtures().join("other/notes.txt")]);
+    let forged = c.scratch.seal(
+        &attacker,
+        "case-17-forged",
+        &[fixtures().join("other/notes.txt")],
+    );
     let (code, found) = verify_codes(&forged, &["--trust", c.pubkey.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(found.iter().any(|f| f == "signer.untrusted"), "{found:?}");
@@ -210,17 +250,28 @@ fn a_key_swapped_into_the_bundle_is_not_trusted() {
 fn hostile_containers_are_rejected_not_crashed_on() {
     let c = sealed();
     let random = c.scratch.path("random.zip");
-    std::fs::write(&random, std::fs::read(fixtures().join("other/random.bin")).unwrap()).unwrap();
+    std::fs::write(
+        &random,
+        std::fs::read(fixtures().join("other/random.bin")).unwrap(),
+    )
+    .unwrap();
     c.expect(&random, &["bundle.unreadable"]);
     let bytes = std::fs::read(&c.bundle).unwrap();
     let truncated = c.scratch.path("truncated.zip");
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
     c.expect(&truncated, &["bundle.unreadable"]);
-    for (file, name) in [("dotdot.zip", "../evil.txt"), ("abs.zip", "/etc/evil"), ("drive.zip", "C:\\evil"), ("bslash.zip", "case-17\\evil")] {
+    for (file, name) in [
+        ("dotdot.zip", "../evil.txt"),
+        ("abs.zip", "/etc/evil"),
+        ("drive.zip", "C:\\evil"),
+        ("bslash.zip", "case-17\\evil"),
+    ] {
         let v = c.variant(file, |e| e.push(Entry::file(name, b"x")));
         c.expect(&v, &["bundle.entry.unsafe_name"]);
     }
-    let v = c.variant("second-top.zip", |e| e.push(Entry::file("other/x.txt", b"x")));
+    let v = c.variant("second-top.zip", |e| {
+        e.push(Entry::file("other/x.txt", b"x"))
+    });
     c.expect(&v, &["bundle.layout"]);
     let v = c.variant("symlink.zip", |e| {
         let mut link = Entry::file("case-17/data/originals/link", b"/etc/passwd");

@@ -9,7 +9,10 @@ const MAX_DEPTH: usize = 8;
 
 /// The four-character code of the first audio sample entry (`samr`, `sawb`, `mp4a`, ...) and the
 /// sample rate it declares.
-pub fn first_sample_entry<R: Read + Seek>(f: &mut R, file_len: u64) -> io::Result<Option<(String, u32)>> {
+pub fn first_sample_entry<R: Read + Seek>(
+    f: &mut R,
+    file_len: u64,
+) -> io::Result<Option<(String, u32)>> {
     let mut budget = MAX_BOXES;
     walk(f, 0, file_len, 0, &mut budget)
 }

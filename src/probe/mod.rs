@@ -51,7 +51,11 @@ pub fn probe_file(path: &Path, label: &str) -> Probed {
     };
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     if len == 0 {
-        return Probed::nothing(Finding::warning(code::FILE_EMPTY, label, "the file is empty (0 bytes)"));
+        return Probed::nothing(Finding::warning(
+            code::FILE_EMPTY,
+            label,
+            "the file is empty (0 bytes)",
+        ));
     }
     let mut head = [0u8; 16];
     let n = read_up_to(&mut file, &mut head);

@@ -27,15 +27,18 @@ pub fn read_info<R: Read + Seek>(mut f: R, file_len: u64) -> io::Result<Vec<(Str
         f.read_exact(&mut ch)?;
         let len = u64::from(u32::from_le_bytes([ch[4], ch[5], ch[6], ch[7]]));
         let body = pos + 8;
-        if &ch[0..4] == b"LIST" && len >= 4 && len <= MAX_INFO && body + len <= file_len {
+        if &ch[0..4] == b"LIST" && (4..=MAX_INFO).contains(&len) && body + len <= file_len {
             let mut buf = vec![0u8; len as usize];
             f.read_exact(&mut buf)?;
             if &buf[0..4] == b"INFO" {
                 let mut i = 4usize;
                 while i + 8 <= buf.len() {
                     let id = String::from_utf8_lossy(&buf[i..i + 4]).into_owned();
-                    let n = u32::from_le_bytes([buf[i + 4], buf[i + 5], buf[i + 6], buf[i + 7]]) as usize;
-                    let Some(v) = buf.get(i + 8..i + 8 + n) else { break };
+                    let n = u32::from_le_bytes([buf[i + 4], buf[i + 5], buf[i + 6], buf[i + 7]])
+                        as usize;
+                    let Some(v) = buf.get(i + 8..i + 8 + n) else {
+                        break;
+                    };
                     let value = String::from_utf8_lossy(v).trim_end_matches('\0').to_owned();
                     out.push((id, value));
                     i += 8 + n + (n & 1);

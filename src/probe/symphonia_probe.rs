@@ -20,14 +20,13 @@ pub fn symphonia_version() -> &'static str {
     const LOCK: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"));
     let mut lines = LOCK.lines();
     while let Some(line) = lines.next() {
-        if line == "name = \"symphonia\"" {
-            if let Some(v) = lines
+        if line == "name = \"symphonia\""
+            && let Some(v) = lines
                 .next()
                 .and_then(|l| l.strip_prefix("version = \""))
                 .and_then(|l| l.strip_suffix('"'))
-            {
-                return v;
-            }
+        {
+            return v;
         }
     }
     "unknown"
@@ -68,14 +67,14 @@ pub(super) fn probe(path: &Path, label: &str, file_len: u64) -> Probed {
     let mut tags = collect_tags(format.as_mut());
     if container == "wav" {
         // symphonia 0.6.1 drops RIFF INFO tags; read them ourselves.
-        if let Ok(f) = File::open(path) {
-            if let Ok(info) = riff::read_info(f, file_len) {
-                tags.extend(info.into_iter().map(|(id, value)| Tag {
-                    key: riff::standard_key(&id).map(str::to_string),
-                    raw_key: id,
-                    value,
-                }));
-            }
+        if let Ok(f) = File::open(path)
+            && let Ok(info) = riff::read_info(f, file_len)
+        {
+            tags.extend(info.into_iter().map(|(id, value)| Tag {
+                key: riff::standard_key(&id).map(str::to_string),
+                raw_key: id,
+                value,
+            }));
         }
     }
     let reader = format!("symphonia {}", symphonia_version());
@@ -93,21 +92,24 @@ pub(super) fn probe(path: &Path, label: &str, file_len: u64) -> Probed {
         reader,
         tags,
     };
-    match track {
-        Some(track) => fill_track(&mut media, track),
-        None => {}
+    if let Some(track) = track {
+        fill_track(&mut media, track)
     }
     if media.codec.is_none() && container == "isomp4" {
         // symphonia keeps an AMR track in 3GP but drops its codec; read the sample entry.
-        if let Ok(mut f) = File::open(path) {
-            if let Ok(Some((fourcc, rate))) = iso::first_sample_entry(&mut f, file_len) {
-                media.codec = Some(iso::codec_for_entry(&fourcc).unwrap_or("unknown").to_string());
-                if media.sample_rate.is_none() && rate > 0 {
-                    media.sample_rate = Some(rate);
-                }
-                if let (Some(frames), Some(rate)) = (media.declared_frames, media.sample_rate) {
-                    media.duration_seconds = Some(frames as f64 / f64::from(rate));
-                }
+        if let Ok(mut f) = File::open(path)
+            && let Ok(Some((fourcc, rate))) = iso::first_sample_entry(&mut f, file_len)
+        {
+            media.codec = Some(
+                iso::codec_for_entry(&fourcc)
+                    .unwrap_or("unknown")
+                    .to_string(),
+            );
+            if media.sample_rate.is_none() && rate > 0 {
+                media.sample_rate = Some(rate);
+            }
+            if let (Some(frames), Some(rate)) = (media.declared_frames, media.sample_rate) {
+                media.duration_seconds = Some(frames as f64 / f64::from(rate));
             }
         }
     }
@@ -145,10 +147,10 @@ fn fill_track(media: &mut Media, track: &Track) {
     if media.declared_frames.is_none() {
         media.declared_frames = track.duration.map(|d| d.get());
     }
-    if let (Some(frames), Some(rate)) = (media.declared_frames, rate) {
-        if rate > 0 {
-            media.duration_seconds = Some(frames as f64 / f64::from(rate));
-        }
+    if let (Some(frames), Some(rate)) = (media.declared_frames, rate)
+        && rate > 0
+    {
+        media.duration_seconds = Some(frames as f64 / f64::from(rate));
     }
 }
 
@@ -238,7 +240,9 @@ fn standard_key(tag: &StandardTag) -> Option<&'static str> {
         | StandardTag::ReleaseYear(_)
         | StandardTag::OriginalReleaseDate(_) => "date",
         StandardTag::EncodingDate(_) => "encoding_date",
-        StandardTag::Encoder(_) | StandardTag::EncoderSettings(_) | StandardTag::EncodedBy(_) => "encoder",
+        StandardTag::Encoder(_) | StandardTag::EncoderSettings(_) | StandardTag::EncodedBy(_) => {
+            "encoder"
+        }
         StandardTag::Copyright(_) => "copyright",
         StandardTag::Genre(_) => "genre",
         StandardTag::Language(_) => "language",

@@ -36,7 +36,9 @@ pub fn run(cmd: &mut Command) -> Output {
 
 /// The exit code, panicking on death by signal.
 pub fn code(out: &Output) -> i32 {
-    out.status.code().expect("the process was killed by a signal")
+    out.status
+        .code()
+        .expect("the process was killed by a signal")
 }
 
 /// A scratch folder with a key pair in it.
@@ -69,7 +71,12 @@ impl Scratch {
         let out = run(bin()
             .env("SOURCE_DATE_EPOCH", "1761177600")
             .args(["seal", "--case", "CASE-2026-17", "--actor", "Field Officer"])
-            .args(["--org", "Crew Against Torture", "--note", "Call received 23 October"])
+            .args([
+                "--org",
+                "Crew Against Torture",
+                "--note",
+                "Call received 23 October",
+            ])
             .arg("--key")
             .arg(key)
             .arg("--out")
@@ -87,7 +94,8 @@ pub fn verify_codes(bundle: &Path, extra: &[&str]) -> (i32, Vec<String>) {
     if code == 2 {
         return (2, Vec::new());
     }
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("verify --json prints JSON");
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("verify --json prints JSON");
     let codes = report["findings"]
         .as_array()
         .expect("findings is a list")
@@ -132,7 +140,9 @@ pub fn have_tool(program: &str, probe_args: &[&str]) -> bool {
         .unwrap_or(false);
     if !ok {
         if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{program} is required under CI=true but is not usable (install it; see .ci/run)");
+            panic!(
+                "{program} is required under CI=true but is not usable (install it; see .ci/run)"
+            );
         }
         eprintln!("SKIPPED: {program} is not installed here; this test needs it (CI installs it)");
     }

@@ -1,0 +1,102 @@
+//! The test vectors in fixtures/vectors: every variant gets exactly its expected verdict, and
+//! resealing the vector inputs reproduces the good bundle byte for byte.
+
+mod common;
+
+use common::{bin, code, fixtures, run, verify_codes};
+use std::collections::BTreeSet;
+
+#[test]
+fn every_vector_gets_its_expected_verdict() {
+    let dir = fixtures().join("vectors");
+    let key = dir.join("key.pub");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("zip") {
+            continue;
+        }
+        let expect = std::fs::read_to_string(path.with_extension("expect"))
+            .unwrap_or_else(|_| panic!("{} has no .expect file", path.display()));
+        let mut lines = expect.lines();
+        let exit: i32 = lines
+            .next()
+            .and_then(|l| l.strip_prefix("exit: "))
+            .and_then(|n| n.parse().ok())
+            .expect("the first line is `exit: N`");
+        let want: BTreeSet<&str> = lines.filter(|l| !l.is_empty()).collect();
+
+        let out = run(bin()
+            .arg("verify")
+            .arg(&path)
+            .arg("--json")
+            .arg("--trust")
+            .arg(&key));
+        assert_eq!(code(&out), exit, "{}", path.display());
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let got: BTreeSet<&str> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] == "error")
+            .map(|f| f["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, want, "{}", path.display());
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} vectors found");
+}
+
+#[test]
+fn resealing_the_vector_inputs_reproduces_good_zip() {
+    let dir = fixtures().join("vectors");
+    let scratch = tempfile::tempdir().unwrap();
+    let input = scratch.path().join("input");
+    std::fs::create_dir(&input).unwrap();
+    let mtime = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_761_130_000);
+    for (from, to) in [
+        ("input-call.wav", "call.wav"),
+        ("input-notes.txt", "notes.txt"),
+    ] {
+        let target = input.join(to);
+        std::fs::copy(dir.join(from), &target).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&target)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+    }
+    let out_path = scratch.path().join("good.zip");
+    let out = run(bin()
+        .current_dir(scratch.path())
+        .env("SOURCE_DATE_EPOCH", "1761177600")
+        .args([
+            "seal",
+            "--case",
+            "VECTOR-1",
+            "--actor",
+            "Test Officer",
+            "--org",
+            "Test Org",
+            "--note",
+            "test vector",
+        ])
+        .arg("--key")
+        .arg(dir.join("key"))
+        .arg("--out")
+        .arg(&out_path)
+        .arg("input"));
+    assert_eq!(code(&out), 0);
+    let made = std::fs::read(&out_path).unwrap();
+    let want = std::fs::read(dir.join("good.zip")).unwrap();
+    assert!(
+        made == want,
+        "the sealed bundle differs from fixtures/vectors/good.zip: the format changed"
+    );
+    let (c, findings) = verify_codes(
+        &out_path,
+        &["--trust", dir.join("key.pub").to_str().unwrap()],
+    );
+    assert_eq!(c, 0, "{findings:?}");
+}
