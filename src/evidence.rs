@@ -93,12 +93,87 @@ pub struct Media {
     pub bits_per_sample: Option<u32>,
     /// The number of frames (samples per channel) the container declares.
     pub declared_frames: Option<u64>,
-    /// The duration in seconds, from the declared frame count.
+    /// The duration in seconds: from the decoded frame count where the recording was decoded,
+    /// otherwise from the declared one (see `duration_source`).
     pub duration_seconds: Option<f64>,
-    /// Which reader produced these values, with its version: `symphonia 0.6.1`, `earwitness 0.1.0 amr`.
+    /// `decoded` or `declared`: where `duration_seconds` comes from.
+    pub duration_source: Option<String>,
+    /// Which reader produced the container values, with its version: `symphonia 0.6.1`,
+    /// `earwitness 0.1.0 amr`.
     pub reader: String,
+    /// The decoder that produced the decoded values, with its version: `symphonia 0.6.1 flac`.
+    /// `null` when the recording could not be decoded.
+    pub decoder: Option<String>,
+    /// Frames that came out of the decoder; `null` when not decoded.
+    pub decoded_frames: Option<u64>,
+    /// Packets the decoder rejected.
+    pub decode_errors: Option<u64>,
+    /// Where the first rejected packet was.
+    pub first_decode_error: Option<DecodeErrorAt>,
+    /// How the stream ended: `clean`, `unexpected_eof` or `error`.
+    pub stream_end: Option<String>,
+    /// For formats that carry a checksum of the audio (FLAC's MD5): `verified`, `mismatch`, or
+    /// `absent` (the field is empty). `null` for formats without one.
+    pub embedded_checksum: Option<crate::probe::EmbeddedChecksum>,
+    /// SHA-256 of the decoded samples in `pcm_format`; see docs/FORMAT.md. For lossy codecs it
+    /// depends on the decoder and its version (`decoder`).
+    pub pcm_sha256: Option<Sha256>,
+    /// `s32le` (integer samples at their true bit depth) or `f32le` (float samples), interleaved.
+    pub pcm_format: Option<String>,
     /// Every tag of every metadata revision, in the order they were read.
     pub tags: Vec<Tag>,
+}
+
+impl Media {
+    /// Media of `container`, read by `reader`, with nothing else known yet.
+    pub fn new(container: &str, reader: String) -> Self {
+        Media {
+            container: container.to_string(),
+            codec: None,
+            sample_rate: None,
+            channels: None,
+            bits_per_sample: None,
+            declared_frames: None,
+            duration_seconds: None,
+            duration_source: None,
+            reader,
+            decoder: None,
+            decoded_frames: None,
+            decode_errors: None,
+            first_decode_error: None,
+            stream_end: None,
+            embedded_checksum: None,
+            pcm_sha256: None,
+            pcm_format: None,
+            tags: Vec::new(),
+        }
+    }
+
+    /// Sets `duration_seconds` from the decoded length, or else the declared one.
+    pub fn settle_duration(&mut self) {
+        let Some(rate) = self.sample_rate.filter(|r| *r > 0) else {
+            return;
+        };
+        let (frames, source) = match (self.decoded_frames, self.declared_frames) {
+            (Some(d), _) => (d, "decoded"),
+            (None, Some(d)) => (d, "declared"),
+            (None, None) => return,
+        };
+        self.duration_seconds = Some(frames as f64 / f64::from(rate));
+        self.duration_source = Some(source.to_string());
+    }
+}
+
+/// Where decoding first went wrong.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecodeErrorAt {
+    /// Frames decoded before it.
+    pub frame: u64,
+    /// The same position in seconds, where the sample rate is known.
+    pub seconds: Option<f64>,
+    /// What the decoder said.
+    pub message: String,
 }
 
 /// One tag.

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use earwitness::finding::Severity;
 use earwitness::keys::{self, TrustedKey};
+use earwitness::probe::worker;
 use earwitness::seal::{self, SealOptions};
 use earwitness::verify::{self, Verdict, VerifyOptions};
 
@@ -79,9 +80,15 @@ struct SealArgs {
     /// Replace the output if it exists.
     #[arg(long)]
     force: bool,
-    /// Worker threads (default: the number of cores).
+    /// Parallel workers (default: the number of cores).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
+    /// Seconds a recording may take to decode before it is stopped (plus one second per MiB).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    decode_timeout: u64,
+    /// Address-space limit of each decode worker, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 2048)]
+    decode_memory: u64,
     /// Files and folders to archive (folders are walked recursively).
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
@@ -109,6 +116,18 @@ struct InspectArgs {
 }
 
 fn main() -> ExitCode {
+    // A probe worker (see earwitness::probe::worker): not a user command.
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_some_and(|a| a == worker::WORKER_ARG) {
+        let memory = args
+            .next()
+            .and_then(|m| m.to_str().and_then(|m| m.parse().ok()))
+            .unwrap_or(worker::Limits::default().memory_mib);
+        return match worker::serve(memory) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::from(2),
+        };
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Keygen(a) => keygen(a),
@@ -120,10 +139,14 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // A closed pipe (`earwitness verify x | head`) is not an error.
-            if e.chain().any(|c| {
-                c.downcast_ref::<io::Error>()
-                    .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-            }) {
+            let broken_pipe = e.chain().any(|c| {
+                c.downcast_ref::<io::Error>().map(io::Error::kind)
+                    == Some(io::ErrorKind::BrokenPipe)
+                    || c.downcast_ref::<serde_json::Error>()
+                        .and_then(serde_json::Error::io_error_kind)
+                        == Some(io::ErrorKind::BrokenPipe)
+            });
+            if broken_pipe {
                 return ExitCode::SUCCESS;
             }
             eprintln!("earwitness: error: {e:#}");
@@ -213,6 +236,15 @@ fn seal_cmd(a: SealArgs) -> Result<ExitCode> {
                 .map(|n| n.get())
                 .unwrap_or(1)
         }),
+        probe: seal::ProbeIn::Workers {
+            program: std::env::current_exe()
+                .context("cannot find the earwitness binary to start decode workers")?,
+            limits: worker::Limits {
+                timeout_base: std::time::Duration::from_secs(a.decode_timeout),
+                memory_mib: a.decode_memory,
+                ..worker::Limits::default()
+            },
+        },
     };
     let progress = Bar::new();
     let sealed = seal::seal(&options, &signer, &progress)?;
@@ -399,7 +431,7 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let label = earwitness::ingest::display_path(&a.path);
-    let probed = earwitness::probe::probe_file(&a.path, &label);
+    let probed = earwitness::probe::probe_file(&a.path, &label, earwitness::probe::Depth::Decode);
     let digests = earwitness::digest::hash_reader(
         std::fs::File::open(&a.path).with_context(|| format!("{label}: cannot open"))?,
     )

@@ -19,7 +19,7 @@ use crate::evidence::{self, Evidence, Item, Original, Tool};
 use crate::finding::Finding;
 use crate::ingest::{self, IngestError, Source};
 use crate::keys::{Fingerprint, Signer};
-use crate::probe::{self, Probed};
+use crate::probe::{self, Depth, Probed};
 use crate::verify::{self, VerifyOptions};
 
 /// What to seal, and the claims to record with it.
@@ -41,8 +41,26 @@ pub struct SealOptions {
     pub time: jiff::Timestamp,
     /// Replace an existing output.
     pub force: bool,
-    /// Worker threads for probing.
+    /// Parallel probes.
     pub jobs: usize,
+    /// Where recordings are probed and decoded.
+    pub probe: ProbeIn,
+}
+
+/// Where recordings are probed and decoded.
+#[derive(Clone, Debug)]
+pub enum ProbeIn {
+    /// In worker processes running `program` (the earwitness binary), with limits. A decoder crash
+    /// or hang cannot take the archiver down.
+    Workers {
+        /// The earwitness binary.
+        program: PathBuf,
+        /// Memory, CPU and time limits.
+        limits: probe::worker::Limits,
+    },
+    /// In threads of this process: a panic is caught, but an abort or a hang is not. For tests and
+    /// for library users who accept that.
+    Threads,
 }
 
 /// Receives progress while sealing. Every method has a default that does nothing.
@@ -163,18 +181,29 @@ pub fn seal(
     let total: u64 = sources.iter().map(|s| s.size).sum();
     progress.start(total, sources.len());
 
-    progress.stage("reading metadata");
-    let probes = probe_all(&sources, options.jobs.max(1));
-
-    progress.stage("archiving");
+    progress.stage("archiving and decoding");
     let mut writer = BundleWriter::create(&options.output, options.time).map_err(io_ctx(
         format!("{}: cannot create the bundle", options.output.display()),
     ))?;
+    // Decoding runs beside the copy: the probes read the files on their own, while this thread
+    // copies and hashes each file once into the ZIP.
+    let (copied, probes) = std::thread::scope(|scope| {
+        let probing = scope.spawn(|| probe_all(&sources, options));
+        let copied: Result<Vec<Digests>, SealError> = sources
+            .iter()
+            .map(|source| archive_one(&mut writer, &bag, source, progress))
+            .collect();
+        (copied, probing.join())
+    });
+    let copied = copied?;
+    let probes = probes.map_err(|_| SealError::Io {
+        context: "probing the recordings".into(),
+        source: io::Error::other("a probe thread panicked"),
+    })?;
     let mut items = Vec::with_capacity(sources.len());
     let mut known = HashMap::new();
     let mut findings = Vec::new();
-    for (source, probed) in sources.iter().zip(probes) {
-        let digests = archive_one(&mut writer, &bag, source, progress)?;
+    for ((source, digests), probed) in sources.iter().zip(copied).zip(probes) {
         known.insert(source.bag_path.clone(), digests);
         findings.extend(probed.findings.iter().cloned());
         items.push(item_for(source, &digests, probed));
@@ -334,36 +363,55 @@ fn add(
         .map_err(io_ctx(format!("cannot write {name} into the bundle")))
 }
 
-/// Probes every source on `jobs` threads; results come back in source order.
-fn probe_all(sources: &[Source], jobs: usize) -> Vec<Probed> {
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<Probed>> = vec![None; sources.len()];
-    let slots: Vec<std::sync::Mutex<&mut Option<Probed>>> =
-        results.iter_mut().map(std::sync::Mutex::new).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.min(sources.len()).max(1) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(source) = sources.get(i) else { break };
-                    let probed = probe::probe_file(&source.path, &source.bag_path);
-                    if let Ok(mut slot) = slots[i].lock() {
-                        **slot = Some(probed);
-                    }
+/// Probes and decodes every source, in worker processes or threads; results come back in source
+/// order.
+fn probe_all(sources: &[Source], options: &SealOptions) -> Vec<Probed> {
+    let jobs = options.jobs.max(1);
+    match &options.probe {
+        ProbeIn::Workers { program, limits } => {
+            let pool = probe::worker::Pool::new(program.clone(), jobs, limits.clone());
+            let work: Vec<probe::worker::Job> = sources
+                .iter()
+                .map(|s| probe::worker::Job {
+                    path: s.path.clone(),
+                    label: s.bag_path.clone(),
+                    size: s.size,
+                })
+                .collect();
+            pool.probe_all(&work, Depth::Decode, &|_| {})
+        }
+        ProbeIn::Threads => {
+            let next = AtomicUsize::new(0);
+            let results: Vec<std::sync::Mutex<Option<Probed>>> = sources
+                .iter()
+                .map(|_| std::sync::Mutex::new(None))
+                .collect();
+            std::thread::scope(|scope| {
+                for _ in 0..jobs.min(sources.len()).max(1) {
+                    scope.spawn(|| {
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(source) = sources.get(i) else { break };
+                            let probed =
+                                probe::probe_file(&source.path, &source.bag_path, Depth::Decode);
+                            if let Ok(mut slot) = results[i].lock() {
+                                *slot = Some(probed);
+                            }
+                        }
+                    });
                 }
             });
+            results
+                .into_iter()
+                .map(|m| {
+                    m.into_inner().ok().flatten().unwrap_or(Probed {
+                        media: None,
+                        findings: Vec::new(),
+                    })
+                })
+                .collect()
         }
-    });
-    drop(slots);
-    results
-        .into_iter()
-        .map(|r| {
-            r.unwrap_or(Probed {
-                media: None,
-                findings: Vec::new(),
-            })
-        })
-        .collect()
+    }
 }
 
 /// Copies one original into the bundle, hashing it on the way, and checks that it did not change

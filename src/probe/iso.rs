@@ -7,12 +7,22 @@ use std::io::{self, Read, Seek, SeekFrom};
 const MAX_BOXES: usize = 10_000;
 const MAX_DEPTH: usize = 8;
 
-/// The four-character code of the first audio sample entry (`samr`, `sawb`, `mp4a`, ...) and the
-/// sample rate it declares.
+/// What the first audio sample entry declares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SampleEntry {
+    /// Its four-character code: `samr`, `sawb`, `mp4a`, ...
+    pub fourcc: String,
+    /// The channel count field.
+    pub channels: u16,
+    /// The integer part of the sample rate field.
+    pub sample_rate: u32,
+}
+
+/// The first audio sample entry of the first track that has one.
 pub fn first_sample_entry<R: Read + Seek>(
     f: &mut R,
     file_len: u64,
-) -> io::Result<Option<(String, u32)>> {
+) -> io::Result<Option<SampleEntry>> {
     let mut budget = MAX_BOXES;
     walk(f, 0, file_len, 0, &mut budget)
 }
@@ -23,7 +33,7 @@ fn walk<R: Read + Seek>(
     end: u64,
     depth: usize,
     budget: &mut usize,
-) -> io::Result<Option<(String, u32)>> {
+) -> io::Result<Option<SampleEntry>> {
     let mut pos = start;
     while pos + 8 <= end {
         if *budget == 0 {
@@ -61,9 +71,11 @@ fn walk<R: Read + Seek>(
                 let mut entry = [0u8; 8 + 8 + 28];
                 f.seek(SeekFrom::Start(body))?;
                 if f.read_exact(&mut entry).is_ok() {
-                    let fourcc = String::from_utf8_lossy(&entry[12..16]).into_owned();
-                    let rate = u32::from(u16::from_be_bytes([entry[40], entry[41]]));
-                    return Ok(Some((fourcc, rate)));
+                    return Ok(Some(SampleEntry {
+                        fourcc: String::from_utf8_lossy(&entry[12..16]).into_owned(),
+                        channels: u16::from_be_bytes([entry[32], entry[33]]),
+                        sample_rate: u32::from(u16::from_be_bytes([entry[40], entry[41]])),
+                    }));
                 }
                 return Ok(None);
             }

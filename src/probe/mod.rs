@@ -1,23 +1,32 @@
-//! Probe: what a recording really is — container, codec, sample rate, channels, declared length,
-//! and tags — with findings for what could not be read. It never fails: a file it cannot read gets
-//! `media: null` and a finding that says why.
+//! Probe: what a recording really is — container, codec, sample rate, channels, declared and
+//! decoded length, embedded checksum, and tags — with findings for what could not be read. It
+//! never fails: a file it cannot read gets `media: null` and a finding that says why.
+//!
+//! Probing runs hostile input through third-party decoders, so `seal` runs it in worker processes
+//! ([`worker`]); [`probe_file`] is the in-process entry point the workers (and `inspect`) call.
 
 mod amr;
+mod decode;
 mod iso;
 mod riff;
 mod symphonia_probe;
+pub mod worker;
 
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
+use serde::{Deserialize, Serialize};
+
 use crate::evidence::Media;
 use crate::finding::{Finding, code};
 
+pub use decode::{EmbeddedChecksum, PCM_FORMAT_FLOAT, PCM_FORMAT_INT};
 pub use symphonia_probe::symphonia_version;
 
 /// What the probe learned about one file.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Probed {
     /// The media metadata, or `None` when nothing could be read.
     pub media: Option<Media>,
@@ -34,11 +43,23 @@ impl Probed {
     }
 }
 
-/// Reads the metadata of the file at `path`. `label` names the file in findings.
+/// How much work the probe does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Depth {
+    /// Container, codec parameters and tags only.
+    Metadata,
+    /// Also decode every frame of the first audio track.
+    Decode,
+}
+
+/// Reads the metadata of the file at `path` (and decodes it, with [`Depth::Decode`]). `label`
+/// names the file in findings.
 ///
 /// The file is opened read-only. A panic inside the decoder library is caught and reported as
-/// `audio.decode.crashed`; the caller still archives the file.
-pub fn probe_file(path: &Path, label: &str) -> Probed {
+/// `audio.decode.crashed`; an abort or a hang is not catchable in-process, which is why `seal`
+/// calls this in a worker process.
+pub fn probe_file(path: &Path, label: &str, depth: Depth) -> Probed {
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) => {
@@ -57,16 +78,19 @@ pub fn probe_file(path: &Path, label: &str) -> Probed {
             "the file is empty (0 bytes)",
         ));
     }
-    let mut head = [0u8; 16];
+    let mut head = [0u8; 32];
     let n = read_up_to(&mut file, &mut head);
     let head = &head[..n];
 
     // symphonia's probe has been seen to report AMR as MP1; the magic is unambiguous, so check it
     // first.
     if amr::sniff(head) {
-        return probe_amr(path, label);
+        return probe_amr(path, label, depth);
     }
-    let result = std::panic::catch_unwind(|| symphonia_probe::probe(path, label, len));
+    let result = std::panic::catch_unwind(|| {
+        worker::maybe_inject_fault(head);
+        symphonia_probe::probe(path, label, len, depth)
+    });
     match result {
         Ok(probed) => probed,
         Err(panic) => {
@@ -98,7 +122,7 @@ fn read_up_to(f: &mut File, buf: &mut [u8]) -> usize {
 /// The most of an AMR file we read into memory: hours of AMR-NB at 12.2 kbit/s.
 const AMR_MAX: u64 = 256 << 20;
 
-fn probe_amr(path: &Path, label: &str) -> Probed {
+fn probe_amr(path: &Path, label: &str, depth: Depth) -> Probed {
     let mut data = Vec::new();
     let read = File::open(path).and_then(|f| f.take(AMR_MAX).read_to_end(&mut data));
     if let Err(e) = read {
@@ -115,7 +139,15 @@ fn probe_amr(path: &Path, label: &str) -> Probed {
             "no known audio format",
         ));
     };
-    let samples = info.samples();
+    let mut media = Media::new(
+        "amr",
+        format!("earwitness {} amr", env!("CARGO_PKG_VERSION")),
+    );
+    media.codec = Some(info.codec.into());
+    media.sample_rate = Some(info.sample_rate);
+    media.channels = Some(1);
+    media.declared_frames = Some(info.samples());
+    media.settle_duration();
     let mut findings = Vec::new();
     if info.trailing_bytes > 0 {
         findings.push(Finding::warning(
@@ -127,18 +159,21 @@ fn probe_amr(path: &Path, label: &str) -> Probed {
             ),
         ));
     }
+    if depth == Depth::Decode {
+        findings.push(unsupported(label, info.codec));
+    }
     Probed {
-        media: Some(Media {
-            container: "amr".into(),
-            codec: Some(info.codec.into()),
-            sample_rate: Some(info.sample_rate),
-            channels: Some(1),
-            bits_per_sample: None,
-            declared_frames: Some(samples),
-            duration_seconds: Some(samples as f64 / f64::from(info.sample_rate)),
-            reader: format!("earwitness {} amr", env!("CARGO_PKG_VERSION")),
-            tags: Vec::new(),
-        }),
+        media: Some(media),
         findings,
     }
+}
+
+fn unsupported(label: &str, codec: &str) -> Finding {
+    Finding::warning(
+        code::AUDIO_DECODE_UNSUPPORTED,
+        label,
+        format!(
+            "earwitness has no decoder for {codec}: the container metadata is recorded, but the audio was not decoded or checked"
+        ),
+    )
 }

@@ -11,8 +11,8 @@ use symphonia::core::formats::{FormatOptions, FormatReader, Track, TrackType};
 use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::{MetadataOptions, RawValue, StandardTag};
 
-use super::{Probed, iso, riff};
-use crate::evidence::{Media, Tag};
+use super::{Depth, Probed, decode, iso, riff};
+use crate::evidence::{DecodeErrorAt, Media, Tag};
 use crate::finding::{Finding, code};
 
 /// The version of symphonia this build links, read from `Cargo.lock` at compile time.
@@ -44,7 +44,7 @@ pub(crate) fn open_reader(path: &Path) -> Result<Box<dyn FormatReader>, Error> {
     )
 }
 
-pub(super) fn probe(path: &Path, label: &str, file_len: u64) -> Probed {
+pub(super) fn probe(path: &Path, label: &str, file_len: u64, depth: Depth) -> Probed {
     let mut format = match open_reader(path) {
         Ok(f) => f,
         Err(Error::Unsupported(_)) => {
@@ -64,54 +64,43 @@ pub(super) fn probe(path: &Path, label: &str, file_len: u64) -> Probed {
     };
     let container = container_name(format.format_info().short_name);
     let mut findings = Vec::new();
-    let mut tags = collect_tags(format.as_mut());
-    if container == "wav" {
-        // symphonia 0.6.1 drops RIFF INFO tags; read them ourselves.
-        if let Ok(f) = File::open(path)
-            && let Ok(info) = riff::read_info(f, file_len)
-        {
-            tags.extend(info.into_iter().map(|(id, value)| Tag {
-                key: riff::standard_key(&id).map(str::to_string),
-                raw_key: id,
-                value,
-            }));
-        }
+    let mut media = Media::new(container, format!("symphonia {}", symphonia_version()));
+    media.tags = collect_tags(format.as_mut());
+    // symphonia 0.6.1 drops RIFF INFO tags; read them ourselves.
+    if container == "wav"
+        && let Ok(f) = File::open(path)
+        && let Ok(info) = riff::read_info(f, file_len)
+    {
+        media.tags.extend(info.into_iter().map(|(id, value)| Tag {
+            key: riff::standard_key(&id).map(str::to_string),
+            raw_key: id,
+            value,
+        }));
     }
-    let reader = format!("symphonia {}", symphonia_version());
     let track = format
         .default_track(TrackType::Audio)
-        .or_else(|| format.tracks().first());
-    let mut media = Media {
-        container: container.to_string(),
-        codec: None,
-        sample_rate: None,
-        channels: None,
-        bits_per_sample: None,
-        declared_frames: None,
-        duration_seconds: None,
-        reader,
-        tags,
-    };
-    if let Some(track) = track {
-        fill_track(&mut media, track)
+        .or_else(|| format.tracks().first())
+        .cloned();
+    if let Some(track) = &track {
+        fill_track(&mut media, track);
     }
-    if media.codec.is_none() && container == "isomp4" {
+    if media.codec.is_none()
+        && container == "isomp4"
+        && let Ok(mut f) = File::open(path)
+        && let Ok(Some(entry)) = iso::first_sample_entry(&mut f, file_len)
+    {
         // symphonia keeps an AMR track in 3GP but drops its codec; read the sample entry.
-        if let Ok(mut f) = File::open(path)
-            && let Ok(Some((fourcc, rate))) = iso::first_sample_entry(&mut f, file_len)
-        {
-            media.codec = Some(
-                iso::codec_for_entry(&fourcc)
-                    .unwrap_or("unknown")
-                    .to_string(),
-            );
-            if media.sample_rate.is_none() && rate > 0 {
-                media.sample_rate = Some(rate);
-            }
-            if let (Some(frames), Some(rate)) = (media.declared_frames, media.sample_rate) {
-                media.duration_seconds = Some(frames as f64 / f64::from(rate));
-            }
+        let codec = iso::codec_for_entry(&entry.fourcc).unwrap_or("unknown");
+        media.codec = Some(codec.to_string());
+        if media.sample_rate.is_none() && entry.sample_rate > 0 {
+            media.sample_rate = Some(entry.sample_rate);
         }
+        // 3GPP TS 26.244 fixes an AMR entry's channel field at 2 and says to ignore it: AMR is
+        // always mono.
+        media.channels = match codec {
+            "amr_nb" | "amr_wb" => Some(1),
+            _ => Some(u32::from(entry.channels)).filter(|c| *c > 0),
+        };
     }
     if track.is_none() && media.codec.is_none() {
         findings.push(Finding::warning(
@@ -120,10 +109,130 @@ pub(super) fn probe(path: &Path, label: &str, file_len: u64) -> Probed {
             format!("the {container} container holds no audio track"),
         ));
     }
+    if depth == Depth::Decode && media.codec.is_some() {
+        let params = track
+            .as_ref()
+            .and_then(|t| t.codec_params.as_ref())
+            .and_then(|p| p.audio())
+            .cloned();
+        match (track.as_ref(), params) {
+            (Some(track), Some(params)) => {
+                let name = codec_name(params.codec);
+                match decode::decode_track(format.as_mut(), track.id, &params, name) {
+                    Ok(decoded) => findings.extend(record_decode(&mut media, decoded, label)),
+                    Err(decode::DecodeError::Unsupported) => {
+                        findings.push(super::unsupported(label, name));
+                    }
+                }
+            }
+            _ => findings.push(super::unsupported(
+                label,
+                media.codec.as_deref().unwrap_or("this codec"),
+            )),
+        }
+    }
+    media.settle_duration();
     Probed {
         media: Some(media),
         findings,
     }
+}
+
+/// Frames a stream may fall short of its declared length before it is called truncated: the
+/// larger of 2048 frames and 0.1 % (declared lengths of some formats are estimates).
+fn truncation_tolerance(declared: u64) -> u64 {
+    (declared / 1000).max(2048)
+}
+
+/// Copies a decode result into `media` and returns the findings it calls for.
+pub(super) fn record_decode(
+    media: &mut Media,
+    decoded: decode::Decoded,
+    label: &str,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let rate = media.sample_rate.filter(|r| *r > 0).map(f64::from);
+    media.decoder = Some(decoded.decoder.clone());
+    media.decoded_frames = Some(decoded.frames);
+    media.decode_errors = Some(decoded.errors);
+    media.first_decode_error = decoded
+        .first_error
+        .as_ref()
+        .map(|(frame, message)| DecodeErrorAt {
+            frame: *frame,
+            seconds: rate.map(|r| *frame as f64 / r),
+            message: message.clone(),
+        });
+    media.embedded_checksum = decoded.checksum;
+    media.pcm_sha256 = Some(decoded.pcm_sha256);
+    media.pcm_format = Some(decoded.pcm_format.to_string());
+    media.stream_end = Some(
+        match &decoded.end {
+            decode::StreamEnd::Clean => "clean",
+            decode::StreamEnd::UnexpectedEof => "unexpected_eof",
+            decode::StreamEnd::Error(_) => "error",
+        }
+        .to_string(),
+    );
+    let at = |frames: u64| match rate {
+        Some(r) => format!("{:.3} s", frames as f64 / r),
+        None => format!("frame {frames}"),
+    };
+    match &decoded.end {
+        decode::StreamEnd::Clean => {}
+        decode::StreamEnd::UnexpectedEof => findings.push(Finding::warning(
+            code::AUDIO_TRUNCATED,
+            label,
+            format!(
+                "the file ends in the middle of the audio, after {} decoded frames ({})",
+                decoded.frames,
+                at(decoded.frames)
+            ),
+        )),
+        decode::StreamEnd::Error(e) => findings.push(Finding::warning(
+            code::AUDIO_DECODE_FAILED,
+            label,
+            format!(
+                "decoding stopped at {} with an error: {e}",
+                at(decoded.frames)
+            ),
+        )),
+    }
+    if decoded.end == decode::StreamEnd::Clean
+        && let Some(declared) = media.declared_frames
+        && declared > decoded.frames + truncation_tolerance(declared)
+    {
+        findings.push(Finding::warning(
+            code::AUDIO_TRUNCATED,
+            label,
+            format!(
+                "only {} of the {declared} declared frames decoded ({} of {}): the stream is truncated or frames were dropped",
+                decoded.frames,
+                at(decoded.frames),
+                at(declared)
+            ),
+        ));
+    }
+    if decoded.errors > 0 {
+        let first = decoded
+            .first_error
+            .as_ref()
+            .map(|(frame, msg)| format!("; the first at {} ({msg})", at(*frame)))
+            .unwrap_or_default();
+        findings.push(Finding::warning(
+            code::AUDIO_DECODE_FAILED,
+            label,
+            format!("the decoder rejected {} packet(s){first}", decoded.errors),
+        ));
+    }
+    if decoded.checksum == Some(decode::EmbeddedChecksum::Mismatch) {
+        findings.push(Finding::warning(
+            code::AUDIO_CHECKSUM_MISMATCH,
+            label,
+            "the decoded audio does not match the MD5 stored in the file: the audio was altered or damaged",
+        ));
+    }
+    findings
 }
 
 fn fill_track(media: &mut Media, track: &Track) {
@@ -134,23 +243,15 @@ fn fill_track(media: &mut Media, track: &Track) {
         media.bits_per_sample = params.bits_per_sample;
     }
     media.declared_frames = track.num_frames;
-    // Frames are counted at the track's time base when the codec gave no sample rate.
-    let rate = media.sample_rate.or_else(|| {
-        track
+    // Count frames at the track's time base when the codec gave no sample rate.
+    if media.sample_rate.is_none() {
+        media.sample_rate = track
             .time_base
             .filter(|tb| tb.numer.get() == 1)
-            .map(|tb| tb.denom.get())
-    });
-    if media.sample_rate.is_none() {
-        media.sample_rate = rate;
+            .map(|tb| tb.denom.get());
     }
     if media.declared_frames.is_none() {
         media.declared_frames = track.duration.map(|d| d.get());
-    }
-    if let (Some(frames), Some(rate)) = (media.declared_frames, rate)
-        && rate > 0
-    {
-        media.duration_seconds = Some(frames as f64 / f64::from(rate));
     }
 }
 

@@ -1,0 +1,445 @@
+//! Probe worker processes: crafted files can make a decoder panic, loop forever or allocate
+//! without bound, and an out-of-memory abort cannot be caught in-process. So `seal` probes in a
+//! pool of long-lived worker processes of earwitness itself, each with an address-space limit, a
+//! CPU-time limit per file, and a wall-clock timeout. A worker that dies or times out is replaced,
+//! and its file gets an `audio.decode.crashed` or `audio.decode.timeout` finding; the file is
+//! still archived.
+//!
+//! Protocol: one JSON request per line on the worker's stdin, one JSON [`Probed`] per line on its
+//! stdout.
+
+use std::ffi::OsString;
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Depth, Probed, probe_file};
+use crate::finding::{Finding, code};
+
+/// The hidden first argument that turns the earwitness binary into a probe worker.
+pub const WORKER_ARG: &str = "__probe-worker";
+/// With this set to `1`, workers obey fault-injection files (tests only): a file starting with
+/// `EARWITNESS-FAULT:panic`, `:abort`, `:hang` or `:oom` makes the probe do exactly that.
+pub const FAULT_ENV: &str = "EARWITNESS_FAULT_INJECTION";
+const FAULT_MAGIC: &[u8] = b"EARWITNESS-FAULT:";
+
+/// Limits for each worker.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Wall-clock time allowed for any file.
+    pub timeout_base: Duration,
+    /// Extra wall-clock time per MiB of file.
+    pub timeout_per_mib: Duration,
+    /// Address-space limit of a worker, in MiB.
+    pub memory_mib: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            timeout_base: Duration::from_secs(60),
+            timeout_per_mib: Duration::from_secs(1),
+            memory_mib: 2048,
+        }
+    }
+}
+
+impl Limits {
+    fn timeout_for(&self, size: u64) -> Duration {
+        let mib = u32::try_from(size >> 20).unwrap_or(u32::MAX);
+        self.timeout_base
+            .saturating_add(self.timeout_per_mib.saturating_mul(mib))
+    }
+}
+
+/// One file to probe.
+#[derive(Clone, Debug)]
+pub struct Job {
+    /// The file.
+    pub path: PathBuf,
+    /// How findings name it.
+    pub label: String,
+    /// Its size, for the timeout.
+    pub size: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Request {
+    /// The path's raw bytes in hex, so that non-UTF-8 names survive.
+    path_hex: String,
+    label: String,
+    depth: Depth,
+    cpu_seconds: u64,
+}
+
+#[cfg(unix)]
+fn path_to_hex(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    hex::encode(path.as_os_str().as_bytes())
+}
+
+#[cfg(not(unix))]
+fn path_to_hex(path: &Path) -> String {
+    hex::encode(path.to_string_lossy().as_bytes())
+}
+
+#[cfg(unix)]
+fn path_from_hex(text: &str) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStringExt;
+    hex::decode(text)
+        .ok()
+        .map(|b| PathBuf::from(OsString::from_vec(b)))
+}
+
+#[cfg(not(unix))]
+fn path_from_hex(text: &str) -> Option<PathBuf> {
+    hex::decode(text)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .map(PathBuf::from)
+}
+
+/// The worker's main loop: answers requests on stdin until it closes. Called by the binary when
+/// its first argument is [`WORKER_ARG`].
+pub fn serve(memory_mib: u64) -> io::Result<()> {
+    limit_memory(memory_mib);
+    // Panics are caught and reported as findings; keep their default message off the terminal.
+    std::panic::set_hook(Box::new(|_| {}));
+    let stdin = io::stdin();
+    let mut out = io::stdout().lock();
+    for line in stdin.lock().lines() {
+        let line = line?;
+        let probed = match serde_json::from_str::<Request>(&line) {
+            Ok(req) => match path_from_hex(&req.path_hex) {
+                Some(path) => {
+                    limit_cpu(req.cpu_seconds);
+                    probe_file(&path, &req.label, req.depth)
+                }
+                None => Probed::nothing(Finding::error(
+                    code::AUDIO_DECODE_FAILED,
+                    req.label,
+                    "bad path in request",
+                )),
+            },
+            Err(e) => Probed::nothing(Finding::new(
+                code::AUDIO_DECODE_FAILED,
+                crate::finding::Severity::Error,
+                format!("bad worker request: {e}"),
+            )),
+        };
+        serde_json::to_writer(&mut out, &probed).map_err(io::Error::other)?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn limit_memory(mib: u64) {
+    let bytes = mib.saturating_mul(1 << 20) as libc::rlim_t;
+    let limit = libc::rlimit {
+        rlim_cur: bytes,
+        rlim_max: bytes,
+    };
+    // SAFETY: setrlimit only reads the struct we pass.
+    unsafe {
+        libc::setrlimit(libc::RLIMIT_AS, &limit);
+    }
+}
+
+#[cfg(not(unix))]
+fn limit_memory(_: u64) {}
+
+/// Allows `seconds` more CPU time from now: the soft RLIMIT_CPU is set relative to what the
+/// worker has used so far, so the limit is per file although the worker lives on.
+#[cfg(unix)]
+fn limit_cpu(seconds: u64) {
+    // SAFETY: getrusage writes into the zeroed struct we own; setrlimit only reads.
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
+            return;
+        }
+        let used = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + 1) as libc::rlim_t;
+        let limit = libc::rlimit {
+            rlim_cur: used + seconds as libc::rlim_t,
+            rlim_max: libc::RLIM_INFINITY,
+        };
+        libc::setrlimit(libc::RLIMIT_CPU, &limit);
+    }
+}
+
+#[cfg(not(unix))]
+fn limit_cpu(_: u64) {}
+
+/// Test-only faults, active only when [`FAULT_ENV`] is `1`.
+pub(super) fn maybe_inject_fault(head: &[u8]) {
+    let Some(what) = head.strip_prefix(FAULT_MAGIC) else {
+        return;
+    };
+    if std::env::var(FAULT_ENV).as_deref() != Ok("1") {
+        return;
+    }
+    if what.starts_with(b"panic") {
+        panic!("injected decoder panic");
+    } else if what.starts_with(b"abort") {
+        std::process::abort();
+    } else if what.starts_with(b"hang") {
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    } else if what.starts_with(b"spin") {
+        let mut x = 0u64;
+        loop {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+    } else if what.starts_with(b"oom") {
+        let mut hog: Vec<Vec<u8>> = Vec::new();
+        loop {
+            hog.push(vec![1u8; 64 << 20]);
+        }
+    }
+}
+
+/// A pool of worker processes.
+pub struct Pool {
+    program: PathBuf,
+    jobs: usize,
+    limits: Limits,
+}
+
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<Option<String>>,
+}
+
+enum Outcome {
+    Answer(Box<Probed>),
+    Died(String),
+    TimedOut(Duration),
+}
+
+impl Pool {
+    /// A pool of `jobs` workers running `program` (the earwitness binary).
+    pub fn new(program: PathBuf, jobs: usize, limits: Limits) -> Self {
+        Pool {
+            program,
+            jobs: jobs.max(1),
+            limits,
+        }
+    }
+
+    fn spawn(&self) -> io::Result<Worker> {
+        let mut child = Command::new(&self.program)
+            .arg(WORKER_ARG)
+            .arg(self.limits.memory_mib.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| io::Error::other("worker has no stdin"))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| io::Error::other("worker has no stdout"))?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut line = String::new();
+                match reader.read_line(&mut line) {
+                    Ok(0) | Err(_) => {
+                        let _ = tx.send(None);
+                        return;
+                    }
+                    Ok(_) => {
+                        if tx.send(Some(line)).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        Ok(Worker {
+            child,
+            stdin,
+            lines: rx,
+        })
+    }
+
+    /// Probes every job; results come back in job order. `done` is called after each file.
+    pub fn probe_all(
+        &self,
+        jobs: &[Job],
+        depth: Depth,
+        done: &(dyn Fn(usize) + Sync),
+    ) -> Vec<Probed> {
+        let next = AtomicUsize::new(0);
+        let results: Vec<Mutex<Option<Probed>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+        std::thread::scope(|scope| {
+            for _ in 0..self.jobs.min(jobs.len()).max(1) {
+                scope.spawn(|| {
+                    let mut worker: Option<Worker> = None;
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        let probed = self.run_job(&mut worker, job, depth);
+                        if let Ok(mut slot) = results[i].lock() {
+                            *slot = Some(probed);
+                        }
+                        done(i);
+                    }
+                    if let Some(mut w) = worker {
+                        drop(w.stdin);
+                        let _ = w.child.wait();
+                    }
+                });
+            }
+        });
+        results
+            .into_iter()
+            .map(|m| {
+                m.into_inner().ok().flatten().unwrap_or_else(|| {
+                    Probed::nothing(Finding::new(
+                        code::AUDIO_DECODE_CRASHED,
+                        crate::finding::Severity::Warning,
+                        "no probe result",
+                    ))
+                })
+            })
+            .collect()
+    }
+
+    fn run_job(&self, worker: &mut Option<Worker>, job: &Job, depth: Depth) -> Probed {
+        let timeout = self.limits.timeout_for(job.size);
+        match self.ask(worker, job, depth, timeout) {
+            Outcome::Answer(p) => *p,
+            failed => {
+                let finding = match failed {
+                    Outcome::TimedOut(t) => Finding::warning(
+                        code::AUDIO_DECODE_TIMEOUT,
+                        &job.label,
+                        format!(
+                            "decoding took longer than {} s and was stopped; the file is archived, its audio unchecked",
+                            t.as_secs()
+                        ),
+                    ),
+                    Outcome::Died(how) => Finding::warning(
+                        code::AUDIO_DECODE_CRASHED,
+                        &job.label,
+                        format!(
+                            "the decoder crashed on this file ({how}); the file is archived, its audio unchecked"
+                        ),
+                    ),
+                    Outcome::Answer(_) => unreachable!("handled above"),
+                };
+                // The container may still be readable without decoding: try that, in a fresh
+                // worker, so the record keeps what can be known.
+                let mut probed = match depth {
+                    Depth::Decode => match self.ask(worker, job, Depth::Metadata, timeout) {
+                        Outcome::Answer(p) => *p,
+                        _ => Probed {
+                            media: None,
+                            findings: Vec::new(),
+                        },
+                    },
+                    Depth::Metadata => Probed {
+                        media: None,
+                        findings: Vec::new(),
+                    },
+                };
+                probed.findings.insert(0, finding);
+                probed
+            }
+        }
+    }
+
+    fn ask(
+        &self,
+        slot: &mut Option<Worker>,
+        job: &Job,
+        depth: Depth,
+        timeout: Duration,
+    ) -> Outcome {
+        let request = Request {
+            path_hex: path_to_hex(&job.path),
+            label: job.label.clone(),
+            depth,
+            cpu_seconds: timeout.as_secs().max(1),
+        };
+        let Ok(mut line) = serde_json::to_string(&request) else {
+            return Outcome::Died("the request could not be encoded".into());
+        };
+        line.push('\n');
+        if slot.is_none() {
+            match self.spawn() {
+                Ok(w) => *slot = Some(w),
+                Err(e) => return Outcome::Died(format!("the worker could not start: {e}")),
+            }
+        }
+        let Some(worker) = slot.as_mut() else {
+            return Outcome::Died("no worker".into());
+        };
+        let sent = worker
+            .stdin
+            .write_all(line.as_bytes())
+            .and_then(|_| worker.stdin.flush());
+        let outcome = match sent {
+            Err(e) => Outcome::Died(format!("the worker stopped reading: {e}")),
+            Ok(()) => match worker.lines.recv_timeout(timeout) {
+                Ok(Some(answer)) => match serde_json::from_str::<Probed>(&answer) {
+                    Ok(p) => return Outcome::Answer(Box::new(p)),
+                    Err(e) => Outcome::Died(format!("the worker's answer was garbled: {e}")),
+                },
+                Ok(None) | Err(RecvTimeoutError::Disconnected) => Outcome::Died(String::new()),
+                Err(RecvTimeoutError::Timeout) => Outcome::TimedOut(timeout),
+            },
+        };
+        // The worker is dead or stuck: end it, and start a fresh one for the next file.
+        if let Some(mut w) = slot.take() {
+            let _ = w.child.kill();
+            let status = w.child.wait();
+            if let Outcome::Died(how) = outcome {
+                let how = if how.is_empty() {
+                    describe_exit(status)
+                } else {
+                    how
+                };
+                return Outcome::Died(how);
+            }
+        }
+        outcome
+    }
+}
+
+fn describe_exit(status: io::Result<std::process::ExitStatus>) -> String {
+    let Ok(status) = status else {
+        return "the worker vanished".into();
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            let name = match sig {
+                libc::SIGABRT => "SIGABRT: an abort, often an allocation failure",
+                libc::SIGSEGV => "SIGSEGV: a memory fault",
+                libc::SIGKILL => "SIGKILL",
+                libc::SIGXCPU => "SIGXCPU: the CPU-time limit",
+                _ => "a signal",
+            };
+            return format!("killed by signal {sig}, {name}");
+        }
+    }
+    format!("the worker exited with {status}")
+}
