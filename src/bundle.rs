@@ -164,6 +164,8 @@ pub struct EntryInfo {
     pub size: u64,
     /// The CRC-32 the ZIP central directory records (`None` for a folder on disk).
     pub crc32: Option<u32>,
+    /// Where a stored ZIP entry's bytes start in the ZIP file (`None` when compressed, or on disk).
+    pub data_start: Option<u64>,
     /// Index in the container.
     index: usize,
 }
@@ -339,10 +341,15 @@ fn open_zip(file: File) -> Result<Opened, Finding> {
             ));
             continue;
         }
+        let data_start = match method {
+            CompressionMethod::Stored => entry.data_start(),
+            _ => None,
+        };
         entries.push(EntryInfo {
             name,
             size,
             crc32: Some(entry.crc32()),
+            data_start,
             index,
         });
     }
@@ -387,6 +394,7 @@ fn open_dir(root: &Path) -> io::Result<Opened> {
                     name: full,
                     size: meta.len(),
                     crc32: None,
+                    data_start: None,
                     index,
                 });
                 index += 1;
@@ -420,6 +428,21 @@ impl Container {
                 let rel = entry.name.split_once('/').map(|(_, r)| r).unwrap_or("");
                 let file = File::open(root.join(rel))?;
                 Ok(Box::new(Capped::new(file, entry.size)))
+            }
+        }
+    }
+
+    /// Where a decoder can read an entry's bytes in place: a stored ZIP entry as a window of the
+    /// ZIP file at `bundle`, a file of an unzipped folder as itself. `None` for a compressed entry.
+    pub fn input_for(&self, bundle: &Path, entry: &EntryInfo) -> Option<crate::probe::Input> {
+        match self {
+            Container::Zip(_) => entry.data_start.map(|start| crate::probe::Input {
+                path: bundle.to_path_buf(),
+                window: Some((start, entry.size)),
+            }),
+            Container::Dir(root) => {
+                let rel = entry.name.split_once('/').map(|(_, r)| r)?;
+                Some(crate::probe::Input::file(root.join(rel)))
             }
         }
     }

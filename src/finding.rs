@@ -148,6 +148,15 @@ pub mod code {
     /// `evidence.json` disagrees with the BagIt manifest (paths, sizes or hashes).
     pub const EVIDENCE_MISMATCH: &str = "evidence.mismatch";
 
+    /// `verify --deep`: decoding the payload again gives other media values than `evidence.json`
+    /// records, with the same decoder.
+    pub const MEDIA_MISMATCH: &str = "media.mismatch";
+    /// `verify --deep`: the values differ, but so does the decoder (another version), which can
+    /// change lossy decoders' output; a person should compare.
+    pub const MEDIA_DECODER_CHANGED: &str = "media.decoder_changed";
+    /// `verify --deep`: a payload file could not be decoded again (a compressed entry).
+    pub const MEDIA_UNCHECKED: &str = "media.unchecked";
+
     // --- custody ---
     /// The bundle has no custody events.
     pub const CUSTODY_MISSING: &str = "custody.missing";

@@ -104,6 +104,12 @@ struct VerifyArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Also decode every recording again (in isolated workers) and compare with evidence.json.
+    #[arg(long)]
+    deep: bool,
+    /// Parallel decode workers for --deep (default: the number of cores).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
 }
 
 #[derive(Args)]
@@ -231,20 +237,12 @@ fn seal_cmd(a: SealArgs) -> Result<ExitCode> {
         note: a.note,
         time,
         force: a.force,
-        jobs: a.jobs.unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        }),
-        probe: seal::ProbeIn::Workers {
-            program: std::env::current_exe()
-                .context("cannot find the earwitness binary to start decode workers")?,
-            limits: worker::Limits {
-                timeout_base: std::time::Duration::from_secs(a.decode_timeout),
-                memory_mib: a.decode_memory,
-                ..worker::Limits::default()
-            },
-        },
+        jobs: a.jobs.unwrap_or_else(cores),
+        probe: probe_workers(worker::Limits {
+            timeout_base: std::time::Duration::from_secs(a.decode_timeout),
+            memory_mib: a.decode_memory,
+            ..worker::Limits::default()
+        })?,
     };
     let progress = Bar::new();
     let sealed = seal::seal(&options, &signer, &progress)?;
@@ -281,6 +279,21 @@ fn seal_cmd(a: SealArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// Decoding in worker processes of this same binary.
+fn probe_workers(limits: worker::Limits) -> Result<earwitness::probe::ProbeIn> {
+    Ok(earwitness::probe::ProbeIn::Workers {
+        program: std::env::current_exe()
+            .context("cannot find the earwitness binary to start decode workers")?,
+        limits,
+    })
+}
+
 fn parse_trust(values: &[String]) -> Result<Vec<TrustedKey>> {
     values
         .iter()
@@ -293,11 +306,19 @@ fn verify_cmd(a: VerifyArgs) -> Result<ExitCode> {
     if !a.bundle.exists() {
         return Err(anyhow!("{}: no such file or folder", a.bundle.display()));
     }
+    let deep = match a.deep {
+        false => None,
+        true => Some((
+            probe_workers(worker::Limits::default())?,
+            a.jobs.unwrap_or_else(cores),
+        )),
+    };
     let report = verify::verify_path(
         &a.bundle,
         &VerifyOptions {
             trust,
             known_payload: None,
+            deep,
         },
     )
     .with_context(|| format!("{}: cannot open", a.bundle.display()))?;

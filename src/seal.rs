@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 use crate::bag::{self, BagInfo};
@@ -19,7 +18,8 @@ use crate::evidence::{self, Evidence, Item, Original, Tool};
 use crate::finding::Finding;
 use crate::ingest::{self, IngestError, Source};
 use crate::keys::{Fingerprint, Signer};
-use crate::probe::{self, Depth, Probed};
+use crate::probe::worker::Job;
+use crate::probe::{self, Depth, ProbeIn, Probed};
 use crate::verify::{self, VerifyOptions};
 
 /// What to seal, and the claims to record with it.
@@ -45,22 +45,6 @@ pub struct SealOptions {
     pub jobs: usize,
     /// Where recordings are probed and decoded.
     pub probe: ProbeIn,
-}
-
-/// Where recordings are probed and decoded.
-#[derive(Clone, Debug)]
-pub enum ProbeIn {
-    /// In worker processes running `program` (the earwitness binary), with limits. A decoder crash
-    /// or hang cannot take the archiver down.
-    Workers {
-        /// The earwitness binary.
-        program: PathBuf,
-        /// Memory, CPU and time limits.
-        limits: probe::worker::Limits,
-    },
-    /// In threads of this process: a panic is caught, but an abort or a hang is not. For tests and
-    /// for library users who accept that.
-    Threads,
 }
 
 /// Receives progress while sealing. Every method has a default that does nothing.
@@ -280,6 +264,7 @@ pub fn seal(
                 name: None,
             }],
             known_payload: Some(known),
+            deep: None,
         },
     )
     .map_err(io_ctx("cannot read back the bundle just written"))?;
@@ -363,55 +348,17 @@ fn add(
         .map_err(io_ctx(format!("cannot write {name} into the bundle")))
 }
 
-/// Probes and decodes every source, in worker processes or threads; results come back in source
-/// order.
+/// Probes and decodes every source; results come back in source order.
 fn probe_all(sources: &[Source], options: &SealOptions) -> Vec<Probed> {
-    let jobs = options.jobs.max(1);
-    match &options.probe {
-        ProbeIn::Workers { program, limits } => {
-            let pool = probe::worker::Pool::new(program.clone(), jobs, limits.clone());
-            let work: Vec<probe::worker::Job> = sources
-                .iter()
-                .map(|s| probe::worker::Job {
-                    path: s.path.clone(),
-                    label: s.bag_path.clone(),
-                    size: s.size,
-                })
-                .collect();
-            pool.probe_all(&work, Depth::Decode, &|_| {})
-        }
-        ProbeIn::Threads => {
-            let next = AtomicUsize::new(0);
-            let results: Vec<std::sync::Mutex<Option<Probed>>> = sources
-                .iter()
-                .map(|_| std::sync::Mutex::new(None))
-                .collect();
-            std::thread::scope(|scope| {
-                for _ in 0..jobs.min(sources.len()).max(1) {
-                    scope.spawn(|| {
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(source) = sources.get(i) else { break };
-                            let probed =
-                                probe::probe_file(&source.path, &source.bag_path, Depth::Decode);
-                            if let Ok(mut slot) = results[i].lock() {
-                                *slot = Some(probed);
-                            }
-                        }
-                    });
-                }
-            });
-            results
-                .into_iter()
-                .map(|m| {
-                    m.into_inner().ok().flatten().unwrap_or(Probed {
-                        media: None,
-                        findings: Vec::new(),
-                    })
-                })
-                .collect()
-        }
-    }
+    let jobs: Vec<Job> = sources
+        .iter()
+        .map(|s| Job {
+            input: probe::Input::file(&s.path),
+            label: s.bag_path.clone(),
+            size: s.size,
+        })
+        .collect();
+    options.probe.run(&jobs, Depth::Decode, options.jobs)
 }
 
 /// Copies one original into the bundle, hashing it on the way, and checks that it did not change

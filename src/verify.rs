@@ -27,6 +27,9 @@ pub struct VerifyOptions {
     /// entries are not read again: their ZIP CRC-32 and size are compared with these instead. Used
     /// by `seal` to check the bundle it has just written.
     pub known_payload: Option<HashMap<String, Digests>>,
+    /// `verify --deep`: decode every payload recording again (where, and with how many workers),
+    /// and compare with what `evidence.json` records.
+    pub deep: Option<(crate::probe::ProbeIn, usize)>,
 }
 
 /// The overall result.
@@ -149,7 +152,18 @@ pub fn verify_path(path: &Path, options: &VerifyOptions) -> io::Result<Report> {
         findings,
     } = opened;
     report.findings.extend(findings);
-    check(&mut container, &entries, options, &mut report);
+    let payload = check(&mut container, &entries, options, &mut report);
+    if let Some((probe_in, parallel)) = &options.deep {
+        deep_check(
+            path,
+            &container,
+            &entries,
+            &payload,
+            probe_in,
+            *parallel,
+            &mut report,
+        );
+    }
     Ok(report.conclude())
 }
 
@@ -157,12 +171,14 @@ fn err(report: &mut Report, code: &str, path: impl Into<String>, message: impl I
     report.findings.push(Finding::error(code, path, message));
 }
 
+/// Runs every check except the deep one; returns the payload files whose hash matched the
+/// manifest (by bag path).
 fn check(
     container: &mut Container,
     entries: &[EntryInfo],
     options: &VerifyOptions,
     report: &mut Report,
-) {
+) -> HashSet<String> {
     // --- layout: exactly one top-level folder -----------------------------------------------
     let mut tops: BTreeMap<&str, usize> = BTreeMap::new();
     for e in entries {
@@ -178,7 +194,7 @@ fn check(
     }
     let Some((&bag_name, _)) = tops.iter().max_by_key(|(_, n)| **n) else {
         err(report, code::BUNDLE_LAYOUT, "", "the bundle holds no files");
-        return;
+        return HashSet::new();
     };
     if tops.len() > 1 {
         for top in tops.keys().filter(|t| **t != bag_name) {
@@ -247,6 +263,153 @@ fn check(
     check_evidence(&tags, manifest.as_ref(), report);
     let tagmanifest_sha = tags.get(TAGMANIFEST).map(|t| t.sha256);
     check_custody(&custody_files, tagmanifest_sha, options, report);
+    let mut intact = HashSet::new();
+    if let Some(manifest) = manifest {
+        for (path, want) in manifest {
+            if payload.get(&path) == Some(&want) {
+                intact.insert(path);
+            }
+        }
+    }
+    intact
+}
+
+/// Decodes every intact payload recording again and compares with `evidence.json`.
+fn deep_check(
+    bundle: &Path,
+    container: &Container,
+    entries: &[EntryInfo],
+    intact: &HashSet<String>,
+    probe_in: &crate::probe::ProbeIn,
+    parallel: usize,
+    report: &mut Report,
+) {
+    use crate::probe::worker::Job;
+    let Some(evidence) = report.evidence.clone() else {
+        return;
+    };
+    let Some(bag) = report.bag.clone() else {
+        return;
+    };
+    let mut jobs = Vec::new();
+    let mut items = Vec::new();
+    for item in &evidence.items {
+        if !intact.contains(&item.path) {
+            continue; // Already failing: its bytes are not what was sealed.
+        }
+        let name = format!("{bag}/{}", item.path);
+        let Some(entry) = entries.iter().find(|e| e.name == name) else {
+            continue;
+        };
+        match container.input_for(bundle, entry) {
+            Some(input) => {
+                jobs.push(Job {
+                    input,
+                    label: item.path.clone(),
+                    size: entry.size,
+                });
+                items.push(item);
+            }
+            None => report.findings.push(Finding::warning(
+                code::MEDIA_UNCHECKED,
+                bundle::printable(&item.path),
+                "the entry is compressed, so it was not decoded again; unzip the bundle and verify the folder with --deep",
+            )),
+        }
+    }
+    let results = probe_in.run(&jobs, crate::probe::Depth::Decode, parallel);
+    for (item, probed) in items.into_iter().zip(results) {
+        compare_media(item, &probed, report);
+    }
+}
+
+fn compare_media(item: &evidence::Item, probed: &crate::probe::Probed, report: &mut Report) {
+    let shown = bundle::printable(&item.path);
+    let (recorded, now) = match (&item.media, &probed.media) {
+        (None, None) => return,
+        (Some(r), Some(n)) => (r, n),
+        (r, _) => {
+            let what = if r.is_some() {
+                "nothing can be read now"
+            } else {
+                "media can be read now"
+            };
+            err(
+                report,
+                code::MEDIA_MISMATCH,
+                shown,
+                format!("evidence.json and a fresh decode disagree: {what}"),
+            );
+            return;
+        }
+    };
+    let mut differ = Vec::new();
+    let mut field = |name: &str, a: String, b: String| {
+        if a != b {
+            differ.push(format!("{name} {a} -> {b}"));
+        }
+    };
+    let show = |v: &dyn std::fmt::Debug| format!("{v:?}");
+    field("container", show(&recorded.container), show(&now.container));
+    field("codec", show(&recorded.codec), show(&now.codec));
+    field(
+        "sample_rate",
+        show(&recorded.sample_rate),
+        show(&now.sample_rate),
+    );
+    field("channels", show(&recorded.channels), show(&now.channels));
+    field(
+        "bits_per_sample",
+        show(&recorded.bits_per_sample),
+        show(&now.bits_per_sample),
+    );
+    field(
+        "declared_frames",
+        show(&recorded.declared_frames),
+        show(&now.declared_frames),
+    );
+    field(
+        "decoded_frames",
+        show(&recorded.decoded_frames),
+        show(&now.decoded_frames),
+    );
+    field(
+        "embedded_checksum",
+        show(&recorded.embedded_checksum),
+        show(&now.embedded_checksum),
+    );
+    field(
+        "pcm_format",
+        show(&recorded.pcm_format),
+        show(&now.pcm_format),
+    );
+    field(
+        "pcm_sha256",
+        show(&recorded.pcm_sha256.map(|h| h.to_hex())),
+        show(&now.pcm_sha256.map(|h| h.to_hex())),
+    );
+    if differ.is_empty() {
+        return;
+    }
+    let list = differ.join("; ");
+    if recorded.decoder != now.decoder {
+        report.findings.push(Finding::warning(
+            code::MEDIA_DECODER_CHANGED,
+            shown,
+            format!(
+                "a fresh decode differs ({list}), but it used {} where the seal used {}; lossy decoders' output can change between versions, so compare by hand",
+                now.decoder.as_deref().unwrap_or("no decoder"),
+                recorded.decoder.as_deref().unwrap_or("no decoder"),
+            ),
+        ));
+    } else {
+        err(
+            report,
+            code::MEDIA_MISMATCH,
+            shown,
+            format!("a fresh decode with the same decoder disagrees with evidence.json: {list}"),
+        );
+    }
 }
 
 /// Hashes one payload entry (or, with known digests, checks its CRC and size) and returns its
@@ -951,4 +1114,62 @@ fn check_event(
         }
     }
     Some((event, fp, valid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{Item, Media, Original};
+    use crate::probe::Probed;
+
+    fn item(media: Media) -> Item {
+        Item {
+            path: "data/originals/a.flac".into(),
+            size: 1,
+            sha256: Sha256::of(b"a"),
+            original: Original {
+                name: "a.flac".into(),
+                path: "a.flac".into(),
+                modified: None,
+            },
+            media: Some(media),
+            findings: Vec::new(),
+        }
+    }
+
+    fn media(pcm: &[u8], decoder: &str) -> Media {
+        let mut m = Media::new("flac", "symphonia 0.6.1".into());
+        m.decoder = Some(decoder.into());
+        m.decoded_frames = Some(100);
+        m.pcm_sha256 = Some(Sha256::of(pcm));
+        m
+    }
+
+    fn codes(recorded: Media, now: Media) -> Vec<String> {
+        let mut report = Report::new(Path::new("x"), false);
+        let probed = Probed {
+            media: Some(now),
+            findings: Vec::new(),
+        };
+        compare_media(&item(recorded), &probed, &mut report);
+        report.findings.into_iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn deep_compare_flags_a_different_decode() {
+        let d = "symphonia 0.6.1 flac";
+        assert!(codes(media(b"x", d), media(b"x", d)).is_empty());
+        assert_eq!(
+            codes(media(b"x", d), media(b"y", d)),
+            [code::MEDIA_MISMATCH]
+        );
+        let mut fewer = media(b"x", d);
+        fewer.decoded_frames = Some(99);
+        assert_eq!(codes(media(b"x", d), fewer), [code::MEDIA_MISMATCH]);
+        // Another decoder version: a person must compare; it is not called tampering.
+        assert_eq!(
+            codes(media(b"x", d), media(b"y", "symphonia 0.7.0 flac")),
+            [code::MEDIA_DECODER_CHANGED]
+        );
+    }
 }

@@ -294,3 +294,42 @@ fn decoder_crashes_and_hangs_are_isolated_in_workers() {
     );
     assert_eq!(c, 0, "{codes:?}");
 }
+
+#[test]
+fn verify_deep_decodes_again_and_agrees() {
+    let s = Scratch::new();
+    let key = s.keygen("officer");
+    let bundle = s.seal(
+        &key,
+        "deep",
+        &[fixtures().join("audio"), fixtures().join("broken")],
+    );
+    let trust = key.with_extension("pub");
+    let (c, codes) = verify_codes(&bundle, &["--deep", "--trust", trust.to_str().unwrap()]);
+    assert_eq!(c, 0, "{codes:?}");
+    assert!(codes.is_empty(), "{codes:?}");
+    // An unzipped folder is decoded in place too.
+    let dir = s.path("unzipped");
+    common::unzip(&bundle, &dir);
+    let (c, codes) = verify_codes(
+        &dir.join("deep"),
+        &["--deep", "--trust", trust.to_str().unwrap()],
+    );
+    assert_eq!(c, 0, "{codes:?}");
+    assert!(codes.is_empty(), "{codes:?}");
+}
+
+#[test]
+fn verify_deep_says_when_it_could_not_decode_a_compressed_entry() {
+    let vectors = fixtures().join("vectors");
+    let (c, codes) = verify_codes(
+        &vectors.join("rezipped-deflate.zip"),
+        &[
+            "--deep",
+            "--trust",
+            vectors.join("key.pub").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(c, 0, "a re-zipped bundle is still intact: {codes:?}");
+    assert!(codes.iter().any(|c| c == "media.unchecked"), "{codes:?}");
+}

@@ -7,12 +7,12 @@
 
 mod amr;
 mod decode;
+mod input;
 mod iso;
 mod riff;
 mod symphonia_probe;
 pub mod worker;
 
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
@@ -22,6 +22,7 @@ use crate::evidence::Media;
 use crate::finding::{Finding, code};
 
 pub use decode::{EmbeddedChecksum, PCM_FORMAT_FLOAT, PCM_FORMAT_INT};
+pub use input::Input;
 pub use symphonia_probe::symphonia_version;
 
 /// What the probe learned about one file.
@@ -43,6 +44,37 @@ impl Probed {
     }
 }
 
+/// Where recordings are probed and decoded.
+#[derive(Clone, Debug)]
+pub enum ProbeIn {
+    /// In worker processes running `program` (the earwitness binary), with limits. A decoder crash
+    /// or hang cannot take the archiver down.
+    Workers {
+        /// The earwitness binary.
+        program: std::path::PathBuf,
+        /// Memory, CPU and time limits.
+        limits: worker::Limits,
+    },
+    /// In threads of this process: a panic is caught, but an abort or a hang is not. For tests and
+    /// for library users who accept that.
+    Threads,
+}
+
+impl ProbeIn {
+    /// Probes every job on `parallel` workers or threads; results come back in job order.
+    pub fn run(&self, jobs: &[worker::Job], depth: Depth, parallel: usize) -> Vec<Probed> {
+        match self {
+            ProbeIn::Workers { program, limits } => worker::Pool::new(
+                program.clone(),
+                parallel,
+                limits.clone(),
+            )
+            .probe_all(jobs, depth, &|_| {}),
+            ProbeIn::Threads => worker::in_threads(jobs, depth, parallel),
+        }
+    }
+}
+
 /// How much work the probe does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -60,7 +92,12 @@ pub enum Depth {
 /// `audio.decode.crashed`; an abort or a hang is not catchable in-process, which is why `seal`
 /// calls this in a worker process.
 pub fn probe_file(path: &Path, label: &str, depth: Depth) -> Probed {
-    let mut file = match File::open(path) {
+    probe_input(&Input::file(path), label, depth)
+}
+
+/// [`probe_file`] for any [`Input`]: a whole file or a window of one.
+pub fn probe_input(input: &Input, label: &str, depth: Depth) -> Probed {
+    let mut file = match input.open() {
         Ok(f) => f,
         Err(e) => {
             return Probed::nothing(Finding::error(
@@ -70,7 +107,7 @@ pub fn probe_file(path: &Path, label: &str, depth: Depth) -> Probed {
             ));
         }
     };
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let len = file.len();
     if len == 0 {
         return Probed::nothing(Finding::warning(
             code::FILE_EMPTY,
@@ -85,11 +122,11 @@ pub fn probe_file(path: &Path, label: &str, depth: Depth) -> Probed {
     // symphonia's probe has been seen to report AMR as MP1; the magic is unambiguous, so check it
     // first.
     if amr::sniff(head) {
-        return probe_amr(path, label, depth);
+        return probe_amr(input, label, depth);
     }
     let result = std::panic::catch_unwind(|| {
         worker::maybe_inject_fault(head);
-        symphonia_probe::probe(path, label, len, depth)
+        symphonia_probe::probe(input, label, len, depth)
     });
     match result {
         Ok(probed) => probed,
@@ -108,7 +145,7 @@ pub fn probe_file(path: &Path, label: &str, depth: Depth) -> Probed {
     }
 }
 
-fn read_up_to(f: &mut File, buf: &mut [u8]) -> usize {
+fn read_up_to(f: &mut impl Read, buf: &mut [u8]) -> usize {
     let mut filled = 0;
     while filled < buf.len() {
         match f.read(&mut buf[filled..]) {
@@ -122,9 +159,11 @@ fn read_up_to(f: &mut File, buf: &mut [u8]) -> usize {
 /// The most of an AMR file we read into memory: hours of AMR-NB at 12.2 kbit/s.
 const AMR_MAX: u64 = 256 << 20;
 
-fn probe_amr(path: &Path, label: &str, depth: Depth) -> Probed {
+fn probe_amr(input: &Input, label: &str, depth: Depth) -> Probed {
     let mut data = Vec::new();
-    let read = File::open(path).and_then(|f| f.take(AMR_MAX).read_to_end(&mut data));
+    let read = input
+        .open()
+        .and_then(|f| f.take(AMR_MAX).read_to_end(&mut data));
     if let Err(e) = read {
         return Probed::nothing(Finding::error(
             code::AUDIO_DECODE_FAILED,

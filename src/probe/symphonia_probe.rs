@@ -1,8 +1,5 @@
 //! The container and tags of a recording, read with symphonia 0.6.
 
-use std::fs::File;
-use std::path::Path;
-
 use symphonia::core::codecs::audio::AudioCodecId;
 use symphonia::core::codecs::audio::well_known::*;
 use symphonia::core::errors::Error;
@@ -11,7 +8,7 @@ use symphonia::core::formats::{FormatOptions, FormatReader, Track, TrackType};
 use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::{MetadataOptions, RawValue, StandardTag};
 
-use super::{Depth, Probed, decode, iso, riff};
+use super::{Depth, Input, Probed, decode, iso, riff};
 use crate::evidence::{DecodeErrorAt, Media, Tag};
 use crate::finding::{Finding, code};
 
@@ -33,8 +30,8 @@ pub fn symphonia_version() -> &'static str {
 }
 
 /// Opens `path` with symphonia's probe (detection by content; the extension is not trusted).
-pub(crate) fn open_reader(path: &Path) -> Result<Box<dyn FormatReader>, Error> {
-    let file = File::open(path)?;
+pub(crate) fn open_reader(input: &Input) -> Result<Box<dyn FormatReader>, Error> {
+    let file = input.open()?;
     let mss = MediaSourceStream::new(Box::new(file), MediaSourceStreamOptions::default());
     symphonia::default::get_probe().probe(
         &Hint::new(),
@@ -44,8 +41,8 @@ pub(crate) fn open_reader(path: &Path) -> Result<Box<dyn FormatReader>, Error> {
     )
 }
 
-pub(super) fn probe(path: &Path, label: &str, file_len: u64, depth: Depth) -> Probed {
-    let mut format = match open_reader(path) {
+pub(super) fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
+    let mut format = match open_reader(input) {
         Ok(f) => f,
         Err(Error::Unsupported(_)) => {
             return Probed::nothing(Finding::warning(
@@ -68,7 +65,7 @@ pub(super) fn probe(path: &Path, label: &str, file_len: u64, depth: Depth) -> Pr
     media.tags = collect_tags(format.as_mut());
     // symphonia 0.6.1 drops RIFF INFO tags; read them ourselves.
     if container == "wav"
-        && let Ok(f) = File::open(path)
+        && let Ok(f) = input.open()
         && let Ok(info) = riff::read_info(f, file_len)
     {
         media.tags.extend(info.into_iter().map(|(id, value)| Tag {
@@ -86,7 +83,7 @@ pub(super) fn probe(path: &Path, label: &str, file_len: u64, depth: Depth) -> Pr
     }
     if media.codec.is_none()
         && container == "isomp4"
-        && let Ok(mut f) = File::open(path)
+        && let Ok(mut f) = input.open()
         && let Ok(Some(entry)) = iso::first_sample_entry(&mut f, file_len)
     {
         // symphonia keeps an AMR track in 3GP but drops its codec; read the sample entry.

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Depth, Probed, probe_file};
+use super::{Depth, Input, Probed, probe_input};
 use crate::finding::{Finding, code};
 
 /// The hidden first argument that turns the earwitness binary into a probe worker.
@@ -61,8 +61,8 @@ impl Limits {
 /// One file to probe.
 #[derive(Clone, Debug)]
 pub struct Job {
-    /// The file.
-    pub path: PathBuf,
+    /// The bytes to probe.
+    pub input: Input,
     /// How findings name it.
     pub label: String,
     /// Its size, for the timeout.
@@ -74,6 +74,8 @@ pub struct Job {
 struct Request {
     /// The path's raw bytes in hex, so that non-UTF-8 names survive.
     path_hex: String,
+    /// `(offset, length)` inside the file, for an entry of a bundle.
+    window: Option<(u64, u64)>,
     label: String,
     depth: Depth,
     cpu_seconds: u64,
@@ -120,7 +122,11 @@ pub fn serve(memory_mib: u64) -> io::Result<()> {
             Ok(req) => match path_from_hex(&req.path_hex) {
                 Some(path) => {
                     limit_cpu(req.cpu_seconds);
-                    probe_file(&path, &req.label, req.depth)
+                    let input = Input {
+                        path,
+                        window: req.window,
+                    };
+                    probe_input(&input, &req.label, req.depth)
                 }
                 None => Probed::nothing(Finding::error(
                     code::AUDIO_DECODE_FAILED,
@@ -206,6 +212,42 @@ pub(super) fn maybe_inject_fault(head: &[u8]) {
             hog.push(vec![1u8; 64 << 20]);
         }
     }
+}
+
+/// Probes every job in threads of this process (no isolation); results come back in job order.
+pub fn in_threads(jobs: &[Job], depth: Depth, parallel: usize) -> Vec<Probed> {
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<Probed>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..parallel.min(jobs.len()).max(1) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    let probed = probe_input(&job.input, &job.label, depth);
+                    if let Ok(mut slot) = results[i].lock() {
+                        *slot = Some(probed);
+                    }
+                }
+            });
+        }
+    });
+    collect(results)
+}
+
+fn collect(results: Vec<Mutex<Option<Probed>>>) -> Vec<Probed> {
+    results
+        .into_iter()
+        .map(|m| {
+            m.into_inner().ok().flatten().unwrap_or_else(|| {
+                Probed::nothing(Finding::new(
+                    code::AUDIO_DECODE_CRASHED,
+                    crate::finding::Severity::Warning,
+                    "no probe result: the probe thread died",
+                ))
+            })
+        })
+        .collect()
 }
 
 /// A pool of worker processes.
@@ -307,18 +349,7 @@ impl Pool {
                 });
             }
         });
-        results
-            .into_iter()
-            .map(|m| {
-                m.into_inner().ok().flatten().unwrap_or_else(|| {
-                    Probed::nothing(Finding::new(
-                        code::AUDIO_DECODE_CRASHED,
-                        crate::finding::Severity::Warning,
-                        "no probe result",
-                    ))
-                })
-            })
-            .collect()
+        collect(results)
     }
 
     fn run_job(&self, worker: &mut Option<Worker>, job: &Job, depth: Depth) -> Probed {
@@ -373,7 +404,8 @@ impl Pool {
         timeout: Duration,
     ) -> Outcome {
         let request = Request {
-            path_hex: path_to_hex(&job.path),
+            path_hex: path_to_hex(&job.input.path),
+            window: job.input.window,
             label: job.label.clone(),
             depth,
             cpu_seconds: timeout.as_secs().max(1),
