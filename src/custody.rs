@@ -40,6 +40,17 @@ pub struct Event {
     pub case: Option<String>,
     /// A free-text note.
     pub note: Option<String>,
+    /// `transferred` only: the recipient's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// `transferred` only: the recipient's key fingerprint. The next `received` event must be
+    /// signed by this key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_key: Option<String>,
+    /// `received` only: the recipient re-hashed every payload file and verified the whole bundle
+    /// before signing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload_rehashed: Option<bool>,
     /// SHA-256 of the previous event file's bytes; `null` for the first event.
     pub prev_event_sha256: Option<Sha256>,
     /// SHA-256 of `tagmanifest-sha256.txt`, which binds the event to this bag's contents.
@@ -78,6 +89,79 @@ impl Event {
     pub fn file_name(&self) -> String {
         event_file_name(self.seq, &self.action)
     }
+}
+
+/// The actions an event can record.
+pub mod action {
+    /// The bundle was made (always event 1, and only event 1).
+    pub const SEALED: &str = "sealed";
+    /// The holder handed the bundle to a named recipient.
+    pub const TRANSFERRED: &str = "transferred";
+    /// The recipient took the bundle, after verifying it.
+    pub const RECEIVED: &str = "received";
+    /// A holder recorded a note.
+    pub const NOTED: &str = "noted";
+    /// Every action this version writes and reads.
+    pub const ALL: [&str; 4] = [SEALED, TRANSFERRED, RECEIVED, NOTED];
+}
+
+/// The value of a receipt's `format` field.
+pub const RECEIPT_FORMAT: &str = "earwitness-receipt/1";
+
+/// What a recipient hands back to the sender: proof that a `received` event exists. A bundle
+/// alone cannot show that its newest events were not cut off; a kept receipt can
+/// (`verify --expect-receipt`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    /// Always [`RECEIPT_FORMAT`].
+    pub format: String,
+    /// The bag's name.
+    pub bag: String,
+    /// The event's path inside the bag, `custody/NNNN-received.json`.
+    pub event_path: String,
+    /// The event file's exact text.
+    pub event: String,
+    /// SHA-256 of the event file's bytes.
+    pub event_sha256: Sha256,
+    /// The raw Ed25519 signature over the event, in hex.
+    pub signature_hex: String,
+}
+
+impl Receipt {
+    /// Parses a receipt file.
+    pub fn parse(bytes: &[u8]) -> Result<Self, EventError> {
+        let r: Receipt = serde_json::from_slice(bytes)?;
+        if r.format != RECEIPT_FORMAT {
+            return Err(EventError::Format(r.format));
+        }
+        Ok(r)
+    }
+}
+
+/// The files (paths inside the bag, and bytes) that record `event` signed by `signer`: with
+/// `with_keys`, the signer's public key as PEM and OpenSSH first, then the event, its raw
+/// Ed25519 signature and its SSHSIG.
+pub fn event_files(
+    event: &Event,
+    signer: &crate::keys::Signer,
+    with_keys: bool,
+) -> Result<Vec<(String, Vec<u8>)>, crate::keys::KeyError> {
+    let mut files = Vec::new();
+    if with_keys {
+        let hex = signer.fingerprint().to_hex();
+        let pem = crate::keys::public_pem(&signer.verifying_key());
+        files.push((format!("{KEYS_DIR}/{hex}.pem"), pem.into_bytes()));
+        files.push((format!("{KEYS_DIR}/{hex}.pub"), format!("{}\n", signer.public_openssh()).into_bytes()));
+    }
+    let bytes = event.to_bytes();
+    let name = format!("{DIR}/{}", event.file_name());
+    let sig = signer.sign_raw(&bytes).to_vec();
+    let sshsig = signer.sign_sshsig(SSHSIG_NAMESPACE, &bytes)?.into_bytes();
+    files.push((name.clone(), bytes));
+    files.push((format!("{name}.sig"), sig));
+    files.push((format!("{name}.sshsig"), sshsig));
+    Ok(files)
 }
 
 /// `NNNN-<action>.json`, with the sequence number zero-padded to four digits (more if needed).
@@ -135,6 +219,9 @@ mod tests {
             bag: "b".into(),
             case: None,
             note: None,
+            to: None,
+            to_key: None,
+            payload_rehashed: None,
             prev_event_sha256: None,
             tagmanifest_sha256: Sha256::of(b""),
         };

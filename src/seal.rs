@@ -246,6 +246,9 @@ pub fn seal(
         bag: bag.clone(),
         case: options.case.clone(),
         note: options.note.clone(),
+        to: None,
+        to_key: None,
+        payload_rehashed: None,
         prev_event_sha256: None,
         tagmanifest_sha256: tagmanifest_sha,
     };
@@ -301,39 +304,11 @@ pub fn seal(
     })
 }
 
-/// Writes event `event`, its two signatures, and the signer's keys if the bundle lacks them.
-fn write_event(
-    writer: &mut BundleWriter,
-    bag: &str,
-    event: &Event,
-    signer: &Signer,
-) -> Result<(), SealError> {
-    let fp = signer.fingerprint();
-    let vk = signer.verifying_key();
-    let keys_dir = custody::KEYS_DIR;
-    add(
-        writer,
-        bag,
-        &format!("{keys_dir}/{}.pem", fp.to_hex()),
-        crate::keys::public_pem(&vk).as_bytes(),
-    )?;
-    add(
-        writer,
-        bag,
-        &format!("{keys_dir}/{}.pub", fp.to_hex()),
-        format!("{}\n", signer.public_openssh()).as_bytes(),
-    )?;
-    let bytes = event.to_bytes();
-    let name = format!("{}/{}", custody::DIR, event.file_name());
-    add(writer, bag, &name, &bytes)?;
-    add(
-        writer,
-        bag,
-        &format!("{name}.sig"),
-        &signer.sign_raw(&bytes),
-    )?;
-    let sshsig = signer.sign_sshsig(custody::SSHSIG_NAMESPACE, &bytes)?;
-    add(writer, bag, &format!("{name}.sshsig"), sshsig.as_bytes())?;
+/// Writes the files of event `event`, signed by `signer`, with the signer's keys.
+fn write_event(writer: &mut BundleWriter, bag: &str, event: &Event, signer: &Signer) -> Result<(), SealError> {
+    for (name, bytes) in custody::event_files(event, signer, true)? {
+        add(writer, bag, &name, &bytes)?;
+    }
     Ok(())
 }
 
