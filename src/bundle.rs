@@ -545,6 +545,40 @@ pub fn printable(name: &str) -> String {
     }
 }
 
+/// Appends entries to an existing bundle ZIP, atomically: every existing entry is copied raw
+/// (byte for byte, never recompressed) into a temporary file beside it, then the new entries are
+/// added, stored, with timestamp `mtime`. Returns the complete, fsynced temporary file; the caller
+/// checks it and then [`persist`]s it over the original.
+pub fn append(
+    path: &Path,
+    entries: &[(String, Vec<u8>)],
+    mtime: jiff::Timestamp,
+) -> io::Result<tempfile::NamedTempFile> {
+    let mut archive = ZipArchive::new(BufReader::new(File::open(path)?)).map_err(zip_io)?;
+    let tmp = temp_beside(path, 0o644)?;
+    let mut zip = ZipWriter::new(BufWriter::with_capacity(1 << 20, tmp));
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(zip_io)?;
+        zip.raw_copy_file(entry).map_err(zip_io)?;
+    }
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Stored)
+        .last_modified_time(zip_time(mtime))
+        .unix_permissions(0o644)
+        .system(zip::System::Unix);
+    for (name, bytes) in entries {
+        zip.start_file(name.as_str(), options).map_err(zip_io)?;
+        zip.write_all(bytes)?;
+    }
+    let tmp = zip
+        .finish()
+        .map_err(zip_io)?
+        .into_inner()
+        .map_err(|e| e.into_error())?;
+    tmp.as_file().sync_all()?;
+    Ok(tmp)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -152,7 +152,10 @@ pub fn event_files(
         let hex = signer.fingerprint().to_hex();
         let pem = crate::keys::public_pem(&signer.verifying_key());
         files.push((format!("{KEYS_DIR}/{hex}.pem"), pem.into_bytes()));
-        files.push((format!("{KEYS_DIR}/{hex}.pub"), format!("{}\n", signer.public_openssh()).into_bytes()));
+        files.push((
+            format!("{KEYS_DIR}/{hex}.pub"),
+            format!("{}\n", signer.public_openssh()).into_bytes(),
+        ));
     }
     let bytes = event.to_bytes();
     let name = format!("{DIR}/{}", event.file_name());

@@ -176,6 +176,15 @@ pub mod code {
     pub const CUSTODY_KEY_MISSING: &str = "custody.key.missing";
     /// A key file does not match the fingerprint it is named for, or is a weak key.
     pub const CUSTODY_KEY_INVALID: &str = "custody.key.invalid";
+    /// A `received` event signed by another key than the preceding transfer named, or with no
+    /// transfer before it.
+    pub const CUSTODY_RECEIVER_UNEXPECTED: &str = "custody.receiver.unexpected";
+    /// An event's time is earlier than the previous event's (a warning: clocks are claims).
+    pub const CUSTODY_TIME_BACKWARDS: &str = "custody.time.backwards";
+    /// A receipt given with `--expect-receipt` names an event the bundle does not contain.
+    pub const CUSTODY_RECEIPT_MISSING: &str = "custody.receipt.missing";
+    /// A receipt given with `--expect-receipt` is damaged.
+    pub const CUSTODY_RECEIPT_INVALID: &str = "custody.receipt.invalid";
     /// A file under `custody/` that is not part of the custody layout.
     pub const CUSTODY_ENTRY_UNEXPECTED: &str = "custody.entry.unexpected";
 

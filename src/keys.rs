@@ -385,6 +385,101 @@ pub struct TrustedKey {
     pub name: Option<String>,
 }
 
+/// Reads an OpenSSH `allowed_signers` file (see ssh-keygen(1), "ALLOWED SIGNERS"): each line
+/// names principals, optional options, and a public key. Ed25519 keys whose `namespaces` option
+/// (if any) includes `earwitness` are trusted under their first principal's name. Certificate
+/// authorities and other key types are refused with an error, so nothing is silently ignored.
+pub fn parse_allowed_signers(path: &Path) -> Result<Vec<TrustedKey>, KeyError> {
+    let text = fs::read_to_string(path).map_err(|source| KeyError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let bad = |message: String| KeyError::Format {
+            path: path.to_path_buf(),
+            message: format!("line {}: {message}", i + 1),
+        };
+        let tokens = split_allowed_signers_line(line);
+        let Some(principals) = tokens.first() else {
+            continue;
+        };
+        let mut rest = &tokens[1..];
+        let mut namespaces_ok = true;
+        if let Some(options) = rest
+            .first()
+            .filter(|t| !t.starts_with("ssh-") && !t.starts_with("ecdsa-") && !t.starts_with("sk-"))
+        {
+            for option in split_outside_quotes(options, ',') {
+                let (name, value) = option.split_once('=').unwrap_or((option.as_str(), ""));
+                match name.to_ascii_lowercase().as_str() {
+                    "namespaces" => {
+                        namespaces_ok = value
+                            .trim_matches('"')
+                            .split(',')
+                            .any(|n| n == crate::custody::SSHSIG_NAMESPACE);
+                    }
+                    "cert-authority" => {
+                        return Err(bad(
+                            "certificate authorities are not supported; list the signers' own keys"
+                                .into(),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            rest = &rest[1..];
+        }
+        if !namespaces_ok {
+            continue;
+        }
+        let key_line = rest.join(" ");
+        let (vk, _) = parse_public_openssh(&key_line).map_err(bad)?;
+        let name = principals
+            .split(',')
+            .next()
+            .unwrap_or(principals)
+            .to_string();
+        out.push(TrustedKey {
+            fingerprint: Fingerprint::of(&vk),
+            name: Some(name),
+        });
+    }
+    Ok(out)
+}
+
+/// Splits an allowed_signers line at spaces outside double quotes (options may quote commas and
+/// spaces).
+fn split_allowed_signers_line(line: &str) -> Vec<String> {
+    split_outside_quotes(&line.replace('\t', " "), ' ')
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// Splits `text` at `sep` where it is not inside double quotes.
+fn split_outside_quotes(text: &str, sep: char) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if c == sep && !quoted {
+            parts.push(std::mem::take(&mut current));
+        } else {
+            current.push(c);
+        }
+    }
+    parts.push(current);
+    parts
+}
+
 /// Reads one `--trust` value: a `SHA256:` fingerprint or a public key file.
 pub fn parse_trust(value: &str) -> Result<TrustedKey, KeyError> {
     if value.starts_with("SHA256:") {
@@ -427,6 +522,26 @@ mod tests {
         assert!(
             verify_sshsig(&signer.verifying_key(), "earwitness", b"n", ssh.as_bytes()).is_err()
         );
+    }
+
+    #[test]
+    fn allowed_signers_lines() {
+        let key = generate("t").unwrap();
+        let line = key.public_key().to_openssh().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("allowed");
+        std::fs::write(
+            &path,
+            format!(
+                "# comment\nlawyer@example.org namespaces=\"git,earwitness\" {line}\nother namespaces=\"git\" {line}\nplain,second {line}\n"
+            ),
+        )
+        .unwrap();
+        let trusted = parse_allowed_signers(&path).unwrap();
+        let names: Vec<_> = trusted.iter().map(|t| t.name.clone().unwrap()).collect();
+        assert_eq!(names, ["lawyer@example.org", "plain"]);
+        std::fs::write(&path, format!("ca cert-authority {line}\n")).unwrap();
+        assert!(parse_allowed_signers(&path).is_err());
     }
 
     #[test]

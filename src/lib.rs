@@ -14,6 +14,7 @@ pub mod custody;
 pub mod digest;
 pub mod evidence;
 pub mod finding;
+pub mod handoff;
 pub mod ingest;
 pub mod instructions;
 pub mod keys;

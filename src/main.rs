@@ -8,6 +8,7 @@ use anyhow::{Context, Result, anyhow};
 use clap::{Args, Parser, Subcommand};
 
 use earwitness::finding::Severity;
+use earwitness::handoff::{self, HandoffOptions, Kind};
 use earwitness::keys::{self, TrustedKey};
 use earwitness::probe::worker;
 use earwitness::seal::{self, SealOptions};
@@ -41,6 +42,115 @@ enum Command {
     /// Show what a bundle holds, or what earwitness reads in one recording.
     #[command(after_help = EXIT_CODES)]
     Inspect(InspectArgs),
+    /// Hand a bundle to a recipient: verify it, then append a signed `transferred` event.
+    #[command(after_help = EXIT_CODES)]
+    Transfer(TransferArgs),
+    /// Take a bundle that was transferred to you: re-hash and verify all of it, then append a
+    /// signed `received` event (and write a receipt for the sender).
+    #[command(after_help = EXIT_CODES)]
+    Receive(ReceiveArgs),
+    /// Append a signed note to a bundle's custody record.
+    #[command(after_help = EXIT_CODES)]
+    Note(NoteArgs),
+    /// Show a bundle's custody timeline, and who holds it now.
+    #[command(after_help = EXIT_CODES)]
+    Log(LogArgs),
+    /// Keys: show a key's fingerprint and its public key in OpenSSH and PEM forms.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Print a key's fingerprint and public key (the secret key is never printed).
+    Show {
+        /// A secret key file, or a public key file (.pub or PEM).
+        key: PathBuf,
+    },
+}
+
+/// Which signers the user trusts.
+#[derive(Args)]
+struct TrustArgs {
+    /// A trusted signer: a public key file (.pub or PEM) or a fingerprint (SHA256:...). Repeatable.
+    #[arg(long, value_name = "KEY")]
+    trust: Vec<String>,
+    /// An OpenSSH allowed_signers file of trusted signers, with their names. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    trust_file: Vec<PathBuf>,
+}
+
+/// Who acts in a hand-off.
+#[derive(Args)]
+struct ActorArgs {
+    /// Your signing key (an OpenSSH Ed25519 private key). Default: your default key.
+    #[arg(long, value_name = "PATH")]
+    key: Option<PathBuf>,
+    /// Your name, as recorded in the event.
+    #[arg(long)]
+    actor: Option<String>,
+    /// Your organisation.
+    #[arg(long)]
+    org: Option<String>,
+}
+
+#[derive(Args)]
+struct TransferArgs {
+    /// The bundle (.zip), updated in place.
+    bundle: PathBuf,
+    #[command(flatten)]
+    who: ActorArgs,
+    /// The recipient's name.
+    #[arg(long, value_name = "NAME")]
+    to: String,
+    /// The recipient's public key (.pub or PEM file) or fingerprint: only this key can receive.
+    #[arg(long, value_name = "KEY")]
+    to_key: String,
+    /// A note for the record.
+    #[arg(long)]
+    note: Option<String>,
+    #[command(flatten)]
+    trust: TrustArgs,
+}
+
+#[derive(Args)]
+struct ReceiveArgs {
+    /// The bundle (.zip), updated in place.
+    bundle: PathBuf,
+    #[command(flatten)]
+    who: ActorArgs,
+    /// A note for the record.
+    #[arg(long)]
+    note: Option<String>,
+    /// Also write a receipt (the new event and its signature) to this file, for the sender.
+    #[arg(long, value_name = "FILE")]
+    receipt: Option<PathBuf>,
+    #[command(flatten)]
+    trust: TrustArgs,
+}
+
+#[derive(Args)]
+struct NoteArgs {
+    /// The bundle (.zip), updated in place.
+    bundle: PathBuf,
+    #[command(flatten)]
+    who: ActorArgs,
+    /// The note.
+    #[arg(long)]
+    text: String,
+    #[command(flatten)]
+    trust: TrustArgs,
+}
+
+#[derive(Args)]
+struct LogArgs {
+    /// The bundle: a .zip file or an unzipped bundle folder.
+    bundle: PathBuf,
+    #[command(flatten)]
+    trust: TrustArgs,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -54,6 +164,10 @@ struct KeygenArgs {
     /// Replace existing key files.
     #[arg(long)]
     force: bool,
+    /// Protect the secret key with a passphrase (OpenSSH's own encryption, so ssh-keygen reads
+    /// it too). The passphrase is read from the terminal, or from EARWITNESS_PASSPHRASE.
+    #[arg(long)]
+    passphrase: bool,
 }
 
 #[derive(Args)]
@@ -98,9 +212,11 @@ struct SealArgs {
 struct VerifyArgs {
     /// The bundle: a .zip file or an unzipped bundle folder.
     bundle: PathBuf,
-    /// A trusted signer: a public key file (.pub or PEM) or a fingerprint (SHA256:...). Repeatable.
-    #[arg(long, value_name = "KEY")]
-    trust: Vec<String>,
+    #[command(flatten)]
+    trust: TrustArgs,
+    /// A receipt from `receive --receipt`: the bundle must still contain its event. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    expect_receipt: Vec<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -140,6 +256,11 @@ fn main() -> ExitCode {
         Command::Seal(a) => seal_cmd(a),
         Command::Verify(a) => verify_cmd(a),
         Command::Inspect(a) => inspect(a),
+        Command::Transfer(a) => transfer_cmd(a),
+        Command::Receive(a) => receive_cmd(a),
+        Command::Note(a) => note_cmd(a),
+        Command::Log(a) => log_cmd(a),
+        Command::Key(KeyCommand::Show { key }) => key_show(&key),
     };
     match result {
         Ok(code) => code,
@@ -161,17 +282,63 @@ fn main() -> ExitCode {
     }
 }
 
-fn passphrase_from_env() -> Option<zeroize::Zeroizing<String>> {
-    std::env::var(keys::PASSPHRASE_ENV)
+/// A key's passphrase: from EARWITNESS_PASSPHRASE, or asked for on the terminal.
+fn ask_passphrase(prompt: &str) -> Option<zeroize::Zeroizing<String>> {
+    if let Ok(p) = std::env::var(keys::PASSPHRASE_ENV) {
+        return Some(zeroize::Zeroizing::new(p));
+    }
+    if !io::stdin().is_terminal() {
+        return None;
+    }
+    rpassword::prompt_password(prompt)
         .ok()
         .map(zeroize::Zeroizing::new)
+}
+
+fn load_signer(path: &Path) -> Result<keys::Signer> {
+    let prompt = format!("Passphrase for {}: ", path.display());
+    Ok(keys::load_signer(path, &mut || ask_passphrase(&prompt))?)
+}
+
+/// The passphrase for a new key, typed twice on a terminal.
+fn new_passphrase() -> Result<zeroize::Zeroizing<String>> {
+    if let Ok(p) = std::env::var(keys::PASSPHRASE_ENV) {
+        return Ok(zeroize::Zeroizing::new(p));
+    }
+    if !io::stdin().is_terminal() {
+        return Err(anyhow!(
+            "--passphrase needs a terminal to type the passphrase, or {} set",
+            keys::PASSPHRASE_ENV
+        ));
+    }
+    let first = zeroize::Zeroizing::new(rpassword::prompt_password("New passphrase: ")?);
+    let again = zeroize::Zeroizing::new(rpassword::prompt_password("Same passphrase again: ")?);
+    if first != again {
+        return Err(anyhow!("the two passphrases differ; nothing was written"));
+    }
+    if first.is_empty() {
+        return Err(anyhow!(
+            "an empty passphrase protects nothing; leave out --passphrase instead"
+        ));
+    }
+    Ok(first)
 }
 
 fn keygen(a: KeygenArgs) -> Result<ExitCode> {
     let comment = a.comment.unwrap_or_else(|| "earwitness".into());
     let key = keys::generate(&comment)?;
+    let passphrase = if a.passphrase {
+        Some(new_passphrase()?)
+    } else {
+        None
+    };
     create_private_dir(a.out.parent())?;
-    let written = keys::write_keypair(&key, &a.out, a.force, None)?;
+    let written = keys::write_keypair(
+        &key,
+        &a.out,
+        a.force,
+        passphrase.as_deref().map(String::as_str),
+    )?;
     println!(
         "secret key:  {} (keep it private)",
         written.secret.display()
@@ -218,13 +385,13 @@ fn load_or_create_default_key() -> Result<(PathBuf, keys::Signer)> {
             written.public.display()
         );
     }
-    let signer = keys::load_signer(&path, &mut passphrase_from_env)?;
+    let signer = load_signer(&path)?;
     Ok((path, signer))
 }
 
 fn seal_cmd(a: SealArgs) -> Result<ExitCode> {
     let (key_path, signer) = match &a.key {
-        Some(p) => (p.clone(), keys::load_signer(p, &mut passphrase_from_env)?),
+        Some(p) => (p.clone(), load_signer(p)?),
         None => load_or_create_default_key()?,
     };
     let time = seal::seal_time().map_err(|e| anyhow!(e))?;
@@ -294,11 +461,23 @@ fn probe_workers(limits: worker::Limits) -> Result<earwitness::probe::ProbeIn> {
     })
 }
 
-fn parse_trust(values: &[String]) -> Result<Vec<TrustedKey>> {
-    values
-        .iter()
-        .map(|v| keys::parse_trust(v).with_context(|| format!("--trust {v}")))
-        .collect()
+fn parse_trust(args: &TrustArgs) -> Result<Vec<TrustedKey>> {
+    let mut out = Vec::new();
+    for v in &args.trust {
+        out.push(keys::parse_trust(v).with_context(|| format!("--trust {v}"))?);
+    }
+    for f in &args.trust_file {
+        let listed = keys::parse_allowed_signers(f)
+            .with_context(|| format!("--trust-file {}", f.display()))?;
+        if listed.is_empty() {
+            return Err(anyhow!(
+                "--trust-file {}: no Ed25519 key for the \"earwitness\" namespace in it",
+                f.display()
+            ));
+        }
+        out.extend(listed);
+    }
+    Ok(out)
 }
 
 fn verify_cmd(a: VerifyArgs) -> Result<ExitCode> {
@@ -313,12 +492,25 @@ fn verify_cmd(a: VerifyArgs) -> Result<ExitCode> {
             a.jobs.unwrap_or_else(cores),
         )),
     };
+    let mut expect_receipts = Vec::new();
+    for path in &a.expect_receipt {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("--expect-receipt {}", path.display()))?;
+        let receipt = earwitness::custody::Receipt::parse(&bytes).with_context(|| {
+            format!(
+                "--expect-receipt {}: not an earwitness receipt",
+                path.display()
+            )
+        })?;
+        expect_receipts.push(receipt);
+    }
     let report = verify::verify_path(
         &a.bundle,
         &VerifyOptions {
             trust,
             known_payload: None,
             deep,
+            expect_receipts,
         },
     )
     .with_context(|| format!("{}: cannot open", a.bundle.display()))?;
@@ -334,6 +526,160 @@ fn verify_cmd(a: VerifyArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn handoff_options(
+    bundle: &Path,
+    who: &ActorArgs,
+    note: Option<String>,
+    trust: &TrustArgs,
+) -> Result<HandoffOptions> {
+    if !bundle.exists() {
+        return Err(anyhow!("{}: no such file", bundle.display()));
+    }
+    Ok(HandoffOptions {
+        bundle: bundle.to_path_buf(),
+        actor: who.actor.clone(),
+        organization: who.org.clone(),
+        note,
+        time: seal::seal_time().map_err(|e| anyhow!(e))?,
+        trust: parse_trust(trust)?,
+    })
+}
+
+fn signer_for(who: &ActorArgs) -> Result<keys::Signer> {
+    match &who.key {
+        Some(p) => load_signer(p),
+        None => Ok(load_or_create_default_key()?.1),
+    }
+}
+
+/// Runs one hand-off and prints what happened; a bundle that fails verification is reported and
+/// left unchanged (exit 1).
+fn run_handoff(
+    options: &HandoffOptions,
+    kind: &Kind,
+    signer: &keys::Signer,
+    receipt: Option<&Path>,
+) -> Result<ExitCode> {
+    match handoff::append_event(options, kind, signer) {
+        Ok(done) => {
+            let mut out = io::stdout().lock();
+            writeln!(
+                out,
+                "{}: appended {} (event {}, signed by {})",
+                options.bundle.display(),
+                done.event_path,
+                done.event.seq,
+                done.event.key
+            )?;
+            if let Some(path) = receipt {
+                handoff::write_receipt(&done.receipt, path).with_context(|| {
+                    format!(
+                        "the event was appended, but the receipt {} could not be written",
+                        path.display()
+                    )
+                })?;
+                writeln!(
+                    out,
+                    "receipt written to {}: give it to the sender to keep",
+                    path.display()
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(handoff::HandoffError::Failed(report))
+        | Err(handoff::HandoffError::ReadBack(report)) => {
+            let mut out = io::stdout().lock();
+            print_report(&mut out, &report)?;
+            writeln!(out, "Nothing was added; the bundle is unchanged.")?;
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn transfer_cmd(a: TransferArgs) -> Result<ExitCode> {
+    let to_key = keys::parse_trust(&a.to_key)
+        .with_context(|| format!("--to-key {}", a.to_key))?
+        .fingerprint;
+    let options = handoff_options(&a.bundle, &a.who, a.note.clone(), &a.trust)?;
+    let signer = signer_for(&a.who)?;
+    run_handoff(
+        &options,
+        &Kind::Transfer { to: a.to, to_key },
+        &signer,
+        None,
+    )
+}
+
+fn receive_cmd(a: ReceiveArgs) -> Result<ExitCode> {
+    if let Some(r) = &a.receipt
+        && r.exists()
+    {
+        return Err(anyhow!(
+            "{}: already exists; choose another receipt file",
+            r.display()
+        ));
+    }
+    let options = handoff_options(&a.bundle, &a.who, a.note.clone(), &a.trust)?;
+    let signer = signer_for(&a.who)?;
+    run_handoff(&options, &Kind::Receive, &signer, a.receipt.as_deref())
+}
+
+fn note_cmd(a: NoteArgs) -> Result<ExitCode> {
+    let options = handoff_options(&a.bundle, &a.who, Some(a.text.clone()), &a.trust)?;
+    let signer = signer_for(&a.who)?;
+    run_handoff(&options, &Kind::Note, &signer, None)
+}
+
+fn log_cmd(a: LogArgs) -> Result<ExitCode> {
+    let trust = parse_trust(&a.trust)?;
+    if !a.bundle.exists() {
+        return Err(anyhow!("{}: no such file or folder", a.bundle.display()));
+    }
+    let report = verify::verify_path(
+        &a.bundle,
+        &VerifyOptions {
+            trust,
+            ..VerifyOptions::default()
+        },
+    )
+    .with_context(|| format!("{}: cannot open", a.bundle.display()))?;
+    let mut out = io::stdout().lock();
+    if a.json {
+        let value = serde_json::json!({
+            "bundle": report.bundle,
+            "verdict": report.verdict,
+            "holder": report.holder,
+            "events": report.events,
+            "findings": report.findings,
+        });
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+    } else {
+        print_report(&mut out, &report)?;
+    }
+    Ok(if report.verdict == Verdict::Failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn key_show(path: &Path) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let vk = if text.contains("PRIVATE KEY") {
+        load_signer(path)?.verifying_key()
+    } else {
+        keys::load_public(path)?.0
+    };
+    let mut out = io::stdout().lock();
+    writeln!(out, "fingerprint: {}", keys::Fingerprint::of(&vk))?;
+    writeln!(out, "openssh:     {}", keys::public_openssh(&vk))?;
+    write!(out, "{}", keys::public_pem(&vk))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_report(out: &mut impl Write, r: &verify::Report) -> io::Result<()> {
@@ -371,10 +717,16 @@ fn print_report(out: &mut impl Write, r: &verify::Report) -> io::Result<()> {
                 e.actor.as_deref().unwrap_or("(no actor)"),
                 e.key
             )?;
+            if let (Some(to), Some(key)) = (&e.to, &e.to_key) {
+                writeln!(out, "      to:   {to} ({key})")?;
+            }
             if let Some(note) = &e.note {
                 writeln!(out, "      note: {note}")?;
             }
         }
+    }
+    if let Some(holder) = &r.holder {
+        writeln!(out, "held by: {holder}")?;
     }
     if !r.findings.is_empty() {
         writeln!(out, "findings:")?;

@@ -268,6 +268,7 @@ pub fn seal(
             }],
             known_payload: Some(known),
             deep: None,
+            expect_receipts: Vec::new(),
         },
     )
     .map_err(io_ctx("cannot read back the bundle just written"))?;
@@ -305,7 +306,12 @@ pub fn seal(
 }
 
 /// Writes the files of event `event`, signed by `signer`, with the signer's keys.
-fn write_event(writer: &mut BundleWriter, bag: &str, event: &Event, signer: &Signer) -> Result<(), SealError> {
+fn write_event(
+    writer: &mut BundleWriter,
+    bag: &str,
+    event: &Event,
+    signer: &Signer,
+) -> Result<(), SealError> {
     for (name, bytes) in custody::event_files(event, signer, true)? {
         add(writer, bag, &name, &bytes)?;
     }

@@ -30,6 +30,8 @@ pub struct VerifyOptions {
     /// `verify --deep`: decode every payload recording again (where, and with how many workers),
     /// and compare with what `evidence.json` records.
     pub deep: Option<(crate::probe::ProbeIn, usize)>,
+    /// Receipts the user kept: the bundle must contain each receipt's event.
+    pub expect_receipts: Vec<custody::Receipt>,
 }
 
 /// The overall result.
@@ -65,6 +67,21 @@ pub struct EventReport {
     pub trusted_name: Option<String>,
     /// The note.
     pub note: Option<String>,
+    /// For a transfer: the recipient and the recipient's key.
+    pub to: Option<String>,
+    /// For a transfer: the recipient's key fingerprint.
+    pub to_key: Option<String>,
+}
+
+/// The newest custody event, as needed to append the next one.
+#[derive(Clone, Debug)]
+pub struct LastEvent {
+    /// Its sequence number.
+    pub seq: u32,
+    /// SHA-256 of its file.
+    pub sha256: Sha256,
+    /// A transfer not yet received: the recipient's name and key.
+    pub pending: Option<(Option<String>, Fingerprint)>,
 }
 
 /// Everything verify found.
@@ -86,11 +103,27 @@ pub struct Report {
     pub trust_given: bool,
     /// The custody events in order.
     pub events: Vec<EventReport>,
+    /// Who holds the evidence now, according to the custody chain.
+    pub holder: Option<String>,
     /// Every finding, in the order found.
     pub findings: Vec<Finding>,
     /// The parsed `evidence.json`, when it parsed (for `inspect`; its hash may still have failed).
     #[serde(skip)]
     pub evidence: Option<Evidence>,
+    /// The newest event: its sequence number, its file's SHA-256, and the transfer it leaves
+    /// pending (recipient name and key), for appending the next event.
+    #[serde(skip)]
+    pub last_event: Option<LastEvent>,
+    /// SHA-256 of the tag manifest, for appending an event.
+    #[serde(skip)]
+    pub tagmanifest_sha256: Option<Sha256>,
+    /// Key files already in `custody/keys/`.
+    #[serde(skip)]
+    pub key_files: HashSet<String>,
+    /// What was measured of each payload entry, by bag path, for checking a rewritten bundle
+    /// without hashing it again.
+    #[serde(skip)]
+    pub payload_digests: HashMap<String, Digests>,
 }
 
 impl Report {
@@ -104,8 +137,13 @@ impl Report {
             payload_bytes: 0,
             trust_given,
             events: Vec::new(),
+            holder: None,
             findings: Vec::new(),
             evidence: None,
+            last_event: None,
+            tagmanifest_sha256: None,
+            key_files: HashSet::new(),
+            payload_digests: HashMap::new(),
         }
     }
 
@@ -262,6 +300,7 @@ fn check(
     check_bag_info(&tags, report);
     check_evidence(&tags, manifest.as_ref(), report);
     let tagmanifest_sha = tags.get(TAGMANIFEST).map(|t| t.sha256);
+    report.tagmanifest_sha256 = tagmanifest_sha;
     check_custody(&custody_files, tagmanifest_sha, options, report);
     let mut intact = HashSet::new();
     if let Some(manifest) = manifest {
@@ -465,6 +504,17 @@ fn payload_digest(
         }
     };
     let digests = hashing.finish();
+    if failure.is_none()
+        && let Some(crc) = e.crc32
+    {
+        report.payload_digests.insert(
+            rel.to_string(),
+            Digests {
+                crc32: crc,
+                ..digests
+            },
+        );
+    }
     match failure {
         None => Some(digests.sha256),
         // The CRC is checked at the end of the entry, after every byte went through the hasher,
@@ -856,6 +906,10 @@ fn check_custody(
     let mut prev: Option<Sha256> = None;
     let mut expected_seq = 1u32;
     let mut signers: Vec<Fingerprint> = Vec::new();
+    let mut hand = Hand::default();
+    for name in key_files.iter() {
+        report.key_files.insert(name.to_string());
+    }
     for (&seq, names) in &events {
         if names.len() > 1 {
             for (name, _) in names {
@@ -908,6 +962,8 @@ fn check_custody(
                 if !signers.contains(&fp) {
                     signers.push(fp);
                 }
+                let trusted_name = trusted_key.and_then(|t| t.name.clone());
+                hand.follow(name, &event, fp, trusted_name.as_deref(), report);
                 report.events.push(EventReport {
                     seq: event.seq,
                     action: event.action.clone(),
@@ -916,13 +972,22 @@ fn check_custody(
                     key: fp.to_string(),
                     signature_valid,
                     trusted: trusted_key.is_some() && signature_valid,
-                    trusted_name: trusted_key.and_then(|t| t.name.clone()),
+                    trusted_name,
                     note: event.note.clone(),
+                    to: event.to.clone(),
+                    to_key: event.to_key.clone(),
                 });
             }
             prev = Some(this_sha);
+            report.last_event = Some(LastEvent {
+                seq,
+                sha256: this_sha,
+                pending: hand.pending.clone(),
+            });
         }
     }
+    report.holder = hand.holder.clone();
+    check_receipts(files, options, report);
     for name in key_files {
         if !used_keys.contains(name) {
             err(
@@ -954,6 +1019,153 @@ fn check_custody(
                 list.join(", ")
             ),
         ));
+    }
+}
+
+/// Follows the evidence from hand to hand along the chain.
+#[derive(Default)]
+struct Hand {
+    /// Who holds it now.
+    holder: Option<String>,
+    /// A transfer not yet received: the recipient's name and key.
+    pending: Option<(Option<String>, Fingerprint)>,
+    /// The previous event's time.
+    last_time: Option<jiff::Timestamp>,
+}
+
+impl Hand {
+    fn follow(
+        &mut self,
+        name: &str,
+        event: &Event,
+        signer: Fingerprint,
+        trusted: Option<&str>,
+        report: &mut Report,
+    ) {
+        let who = |actor: &Option<String>, fp: Fingerprint| match (trusted, actor) {
+            (Some(t), _) => format!("{t} ({fp})"),
+            (None, Some(a)) => format!("{a} ({fp}, as the event claims)"),
+            (None, None) => fp.to_string(),
+        };
+        match event.time.parse::<jiff::Timestamp>() {
+            Ok(t) => {
+                if let Some(last) = self.last_time
+                    && t < last
+                {
+                    report.findings.push(Finding::warning(
+                        code::CUSTODY_TIME_BACKWARDS,
+                        name,
+                        format!("the event's time {} is earlier than the previous event's {last}: one of the signers' clocks is wrong, or the order is", event.time),
+                    ));
+                }
+                self.last_time = Some(t);
+            }
+            Err(_) => err(
+                report,
+                code::CUSTODY_EVENT_INVALID,
+                name,
+                format!("time {:?} is not RFC 3339", event.time),
+            ),
+        }
+        match event.action.as_str() {
+            custody::action::SEALED | custody::action::NOTED => {
+                if event.action == custody::action::SEALED {
+                    self.holder = Some(who(&event.actor, signer));
+                }
+            }
+            custody::action::TRANSFERRED => {
+                match event.to_key.as_deref().map(str::parse::<Fingerprint>) {
+                    Some(Ok(to)) => {
+                        if let Some((_, waiting)) = &self.pending {
+                            err(
+                                report,
+                                code::CUSTODY_CHAIN_BROKEN,
+                                name,
+                                format!(
+                                    "a second transfer while the transfer to {waiting} was never received"
+                                ),
+                            );
+                        }
+                        self.holder = Some(format!(
+                            "in transit to {} ({to})",
+                            event.to.as_deref().unwrap_or("an unnamed recipient")
+                        ));
+                        self.pending = Some((event.to.clone(), to));
+                    }
+                    _ => err(
+                        report,
+                        code::CUSTODY_EVENT_INVALID,
+                        name,
+                        "a transfer must name the recipient's key fingerprint in to_key",
+                    ),
+                }
+            }
+            custody::action::RECEIVED => {
+                match self.pending.take() {
+                    Some((_, expected)) if expected == signer => {}
+                    Some((to, expected)) => err(
+                        report,
+                        code::CUSTODY_RECEIVER_UNEXPECTED,
+                        name,
+                        format!(
+                            "received by {signer}, but the transfer named {} ({expected})",
+                            to.as_deref().unwrap_or("another recipient")
+                        ),
+                    ),
+                    None => err(
+                        report,
+                        code::CUSTODY_RECEIVER_UNEXPECTED,
+                        name,
+                        "a receive that no transfer announced",
+                    ),
+                }
+                if event.payload_rehashed != Some(true) {
+                    err(
+                        report,
+                        code::CUSTODY_EVENT_INVALID,
+                        name,
+                        "a receive must record payload_rehashed: true",
+                    );
+                }
+                self.holder = Some(who(&event.actor, signer));
+            }
+            other => err(
+                report,
+                code::CUSTODY_EVENT_INVALID,
+                name,
+                format!("unknown action {other:?}"),
+            ),
+        }
+    }
+}
+
+/// Each kept receipt's event must be in the bundle, byte for byte.
+fn check_receipts(files: &BTreeMap<String, Read_>, options: &VerifyOptions, report: &mut Report) {
+    for receipt in &options.expect_receipts {
+        if Sha256::of(receipt.event.as_bytes()) != receipt.event_sha256 {
+            err(
+                report,
+                code::CUSTODY_RECEIPT_INVALID,
+                receipt.event_path.clone(),
+                "the receipt's event text does not match its own event_sha256: the receipt is damaged",
+            );
+            continue;
+        }
+        match files.get(&receipt.event_path) {
+            Some(f) if f.sha256 == receipt.event_sha256 => {}
+            Some(_) => err(
+                report,
+                code::CUSTODY_RECEIPT_MISSING,
+                receipt.event_path.clone(),
+                "the bundle holds another event at this place than the receipt: the chain was cut and rewritten",
+            ),
+            None => err(
+                report,
+                code::CUSTODY_RECEIPT_MISSING,
+                receipt.event_path.clone(),
+                "the receipt's event is not in the bundle: events were removed after it was received",
+            ),
+        }
     }
 }
 
