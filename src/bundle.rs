@@ -85,8 +85,117 @@ pub fn persist(tmp: tempfile::NamedTempFile, path: &Path, overwrite: bool) -> io
 
 /// Writes a bundle's entries, in the order they are added, into a temporary ZIP file.
 pub struct BundleWriter {
-    zip: ZipWriter<BufWriter<tempfile::NamedTempFile>>,
+    zip: ZipWriter<BufWriter<Sink>>,
     options: SimpleFileOptions,
+}
+
+/// With the test-only fault switch on (`EARWITNESS_FAULT_INJECTION=1`, the same as the probe
+/// workers'), `EARWITNESS_FAULT_DISK_FULL_AFTER=N` makes bundle writes fail with "no space left"
+/// after N bytes, and `EARWITNESS_FAULT_FSYNC=1` makes the final fsync fail. They exercise the
+/// error paths a full disk or a failing disk takes, which a test cannot otherwise reach.
+pub const DISK_FULL_ENV: &str = "EARWITNESS_FAULT_DISK_FULL_AFTER";
+/// See [`DISK_FULL_ENV`].
+pub const FSYNC_FAIL_ENV: &str = "EARWITNESS_FAULT_FSYNC";
+
+/// The temporary bundle file, with the optional injected faults.
+struct Sink {
+    file: tempfile::NamedTempFile,
+    written: u64,
+    limit: Option<u64>,
+    fail_sync: bool,
+    /// Set by the first write error. The error has gone to the caller, which abandons the file;
+    /// from then on writes are discarded, so that the ZIP writer's drop does not write (or
+    /// complain) into a file that is about to be deleted. [`Sink::sync`] refuses a poisoned file.
+    poisoned: bool,
+    /// The position and length as the ZIP writer sees them (kept up to date in both states, so a
+    /// poisoned sink can still answer seeks consistently).
+    pos: u64,
+    len: u64,
+}
+
+impl Sink {
+    fn new(file: tempfile::NamedTempFile) -> Self {
+        let faults = std::env::var(crate::probe::worker::FAULT_ENV).as_deref() == Ok("1");
+        let limit = faults
+            .then(|| std::env::var(DISK_FULL_ENV).ok()?.parse().ok())
+            .flatten();
+        let fail_sync = faults && std::env::var(FSYNC_FAIL_ENV).as_deref() == Ok("1");
+        Sink {
+            file,
+            written: 0,
+            limit,
+            fail_sync,
+            poisoned: false,
+            pos: 0,
+            len: 0,
+        }
+    }
+
+    /// Flushes to the disk (fsync); an error is returned, never retried.
+    fn sync(self) -> io::Result<tempfile::NamedTempFile> {
+        if self.poisoned {
+            return Err(io::Error::other("an earlier write failed"));
+        }
+        if self.fail_sync {
+            return Err(io::Error::other("injected fsync failure"));
+        }
+        self.file.as_file().sync_all()?;
+        Ok(self.file)
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let result = if self.poisoned {
+            Ok(buf.len())
+        } else if self
+            .limit
+            .is_some_and(|limit| self.written + buf.len() as u64 > limit)
+        {
+            Err(io::Error::new(
+                io::ErrorKind::StorageFull,
+                "no space left on device (injected)",
+            ))
+        } else {
+            self.file.write(buf)
+        };
+        match result {
+            Ok(n) => {
+                self.written += n as u64;
+                self.pos += n as u64;
+                self.len = self.len.max(self.pos);
+                Ok(n)
+            }
+            Err(e) => {
+                self.poisoned = true;
+                Err(e)
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.poisoned {
+            return Ok(());
+        }
+        self.file.flush().inspect_err(|_| self.poisoned = true)
+    }
+}
+
+impl Seek for Sink {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        if !self.poisoned {
+            self.pos = self.file.seek(pos).inspect_err(|_| self.poisoned = true)?;
+            return Ok(self.pos);
+        }
+        let target = match pos {
+            io::SeekFrom::Start(p) => Some(p),
+            io::SeekFrom::End(d) => self.len.checked_add_signed(d),
+            io::SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = target
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        Ok(self.pos)
+    }
 }
 
 impl BundleWriter {
@@ -99,7 +208,7 @@ impl BundleWriter {
             .unix_permissions(0o644)
             .system(zip::System::Unix);
         Ok(BundleWriter {
-            zip: ZipWriter::new(BufWriter::with_capacity(1 << 20, tmp)),
+            zip: ZipWriter::new(BufWriter::with_capacity(1 << 20, Sink::new(tmp))),
             options,
         })
     }
@@ -124,9 +233,7 @@ impl BundleWriter {
     /// Writes the central directory and fsyncs. The bundle is complete but still temporary.
     pub fn finish(self) -> io::Result<tempfile::NamedTempFile> {
         let buffered = self.zip.finish().map_err(zip_io)?;
-        let tmp = buffered.into_inner().map_err(|e| e.into_error())?;
-        tmp.as_file().sync_all()?;
-        Ok(tmp)
+        buffered.into_inner().map_err(|e| e.into_error())?.sync()
     }
 }
 
@@ -182,7 +289,7 @@ pub const BOMB_MIN_SIZE: u64 = 64 << 20;
 /// A bundle opened for reading: a ZIP file or an unzipped folder.
 pub enum Container {
     /// A ZIP file.
-    Zip(Box<ZipArchive<BufReader<File>>>),
+    Zip(Box<ZipArchive<Box<dyn ReadSeek>>>),
     /// An unzipped bundle folder; entries are files below its parent, named `<folder>/<path>`.
     Dir(PathBuf),
 }
@@ -208,11 +315,20 @@ pub fn open(path: &Path) -> io::Result<Result<Opened, Finding>> {
         return Ok(Ok(open_dir(path)?));
     }
     let file = File::open(path)?;
-    Ok(open_zip(file))
+    Ok(open_zip(Box::new(BufReader::new(file))))
 }
 
-fn open_zip(file: File) -> Result<Opened, Finding> {
-    let mut archive = ZipArchive::new(BufReader::new(file)).map_err(|e| {
+/// Anything a ZIP can be read from.
+pub trait ReadSeek: Read + Seek + Send {}
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
+/// Opens a bundle ZIP held in memory (for fuzzing and the tamper matrix).
+pub fn open_bytes(bytes: Vec<u8>) -> Result<Opened, Finding> {
+    open_zip(Box::new(io::Cursor::new(bytes)))
+}
+
+fn open_zip(reader: Box<dyn ReadSeek>) -> Result<Opened, Finding> {
+    let mut archive = ZipArchive::new(reader).map_err(|e| {
         Finding::new(
             code::BUNDLE_UNREADABLE,
             crate::finding::Severity::Error,
@@ -556,7 +672,7 @@ pub fn append(
 ) -> io::Result<tempfile::NamedTempFile> {
     let mut archive = ZipArchive::new(BufReader::new(File::open(path)?)).map_err(zip_io)?;
     let tmp = temp_beside(path, 0o644)?;
-    let mut zip = ZipWriter::new(BufWriter::with_capacity(1 << 20, tmp));
+    let mut zip = ZipWriter::new(BufWriter::with_capacity(1 << 20, Sink::new(tmp)));
     for i in 0..archive.len() {
         let entry = archive.by_index_raw(i).map_err(zip_io)?;
         zip.raw_copy_file(entry).map_err(zip_io)?;
@@ -570,13 +686,11 @@ pub fn append(
         zip.start_file(name.as_str(), options).map_err(zip_io)?;
         zip.write_all(bytes)?;
     }
-    let tmp = zip
-        .finish()
+    zip.finish()
         .map_err(zip_io)?
         .into_inner()
-        .map_err(|e| e.into_error())?;
-    tmp.as_file().sync_all()?;
-    Ok(tmp)
+        .map_err(|e| e.into_error())?
+        .sync()
 }
 
 #[cfg(test)]

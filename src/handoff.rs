@@ -86,7 +86,7 @@ pub enum HandoffError {
     )]
     InTransit(String),
     /// Reading or writing failed.
-    #[error("{context}: {source}")]
+    #[error("{context}")]
     Io {
         /// What was being done.
         context: String,

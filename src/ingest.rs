@@ -37,7 +37,7 @@ pub enum IngestError {
     #[error("{0}: is a {1}, not a regular file; earwitness archives only regular files")]
     NotRegular(PathBuf, &'static str),
     /// An input could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// The path.
         path: PathBuf,

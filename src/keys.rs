@@ -23,7 +23,7 @@ pub const PASSPHRASE_ENV: &str = "EARWITNESS_PASSPHRASE";
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     /// The key file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// The file.
         path: PathBuf,

@@ -102,7 +102,7 @@ pub enum SealError {
         what: String,
     },
     /// Reading or writing failed.
-    #[error("{context}: {source}")]
+    #[error("{context}")]
     Io {
         /// What was being done.
         context: String,

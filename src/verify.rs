@@ -184,6 +184,34 @@ pub fn verify_path(path: &Path, options: &VerifyOptions) -> io::Result<Report> {
             return Ok(report.conclude());
         }
     };
+    Ok(verify_opened(opened, path, options, report))
+}
+
+/// Verifies a bundle ZIP held in memory. `--deep` is not available here (the decoders read
+/// from files); everything else is checked as for a file.
+pub fn verify_bytes(bytes: Vec<u8>, options: &VerifyOptions) -> Report {
+    let mut report = Report::new(Path::new("<memory>"), !options.trust.is_empty());
+    match bundle::open_bytes(bytes) {
+        Ok(opened) => {
+            let options = VerifyOptions {
+                deep: None,
+                ..options.clone()
+            };
+            verify_opened(opened, Path::new("<memory>"), &options, report)
+        }
+        Err(finding) => {
+            report.findings.push(finding);
+            report.conclude()
+        }
+    }
+}
+
+fn verify_opened(
+    opened: bundle::Opened,
+    path: &Path,
+    options: &VerifyOptions,
+    mut report: Report,
+) -> Report {
     let bundle::Opened {
         mut container,
         entries,
@@ -202,7 +230,7 @@ pub fn verify_path(path: &Path, options: &VerifyOptions) -> io::Result<Report> {
             &mut report,
         );
     }
-    Ok(report.conclude())
+    report.conclude()
 }
 
 fn err(report: &mut Report, code: &str, path: impl Into<String>, message: impl Into<String>) {
