@@ -247,7 +247,13 @@ fn zip_io(e: zip::result::ZipError) -> io::Error {
 /// A ZIP timestamp (DOS time, two-second resolution, years 1980 to 2107) from a UTC instant.
 fn zip_time(t: jiff::Timestamp) -> zip::DateTime {
     let c = jiff::tz::Offset::UTC.to_datetime(t);
-    let year = u16::try_from(c.year()).unwrap_or(1980).clamp(1980, 2107);
+    // DOS time covers 1980 to 2107; outside that, the earliest DOS time stands in.
+    let Some(year) = u16::try_from(c.year())
+        .ok()
+        .filter(|y| (1980..=2107).contains(y))
+    else {
+        return zip::DateTime::default();
+    };
     zip::DateTime::from_date_and_time(
         year,
         c.month() as u8,

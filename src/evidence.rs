@@ -180,8 +180,8 @@ pub struct DecodeErrorAt {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tag {
-    /// The standard meaning, where the reader knows it: `title`, `artist`, `date`, `recording_date`,
-    /// `comment`, `encoder`, ...
+    /// The standard meaning, where the reader knows it: `title`, `artist`, `date` (any date the
+    /// file claims: recording, release or year), `comment`, `encoder`, ...
     pub key: Option<String>,
     /// The key as the file spells it: `TDRC`, `©day`, `DATE`, `ICRD`, ...
     pub raw_key: String,

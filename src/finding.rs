@@ -137,7 +137,7 @@ pub mod code {
     pub const PAYLOAD_UNLISTED: &str = "payload.unlisted";
     /// A tag file's SHA-256 differs from the tag manifest.
     pub const TAG_HASH_MISMATCH: &str = "tag.hash.mismatch";
-    /// A tag file listed in the tag manifest, or one that must be listed, is missing.
+    /// A tag file listed in the tag manifest is missing.
     pub const TAG_MISSING: &str = "tag.missing";
     /// A tag file that must be covered by the tag manifest is not listed in it.
     pub const TAG_UNLISTED: &str = "tag.unlisted";
@@ -145,7 +145,8 @@ pub mod code {
     // --- evidence.json ---
     /// `evidence.json` is not a valid evidence manifest.
     pub const EVIDENCE_INVALID: &str = "evidence.invalid";
-    /// `evidence.json` disagrees with the BagIt manifest (paths, sizes or hashes).
+    /// `evidence.json` disagrees with the bundle: a path missing from either side, listed twice, or
+    /// with another SHA-256 than the manifest or another size than the file.
     pub const EVIDENCE_MISMATCH: &str = "evidence.mismatch";
 
     /// `verify --deep`: decoding the payload again gives other media values than `evidence.json`
@@ -179,6 +180,9 @@ pub mod code {
     /// A `received` event signed by another key than the preceding transfer named, or with no
     /// transfer before it.
     pub const CUSTODY_RECEIVER_UNEXPECTED: &str = "custody.receiver.unexpected";
+    /// A `transferred` event signed by someone other than the current holder (the sealer, or the
+    /// last receiver).
+    pub const CUSTODY_HOLDER_UNEXPECTED: &str = "custody.holder.unexpected";
     /// An event's time is earlier than the previous event's (a warning: clocks are claims).
     pub const CUSTODY_TIME_BACKWARDS: &str = "custody.time.backwards";
     /// A receipt given with `--expect-receipt` names an event the bundle does not contain.

@@ -80,6 +80,16 @@ pub enum HandoffError {
         "no transfer is waiting to be received in this bundle; the sender must run `earwitness transfer` first"
     )]
     NothingToReceive,
+    /// `transfer` by someone who does not hold the evidence.
+    #[error(
+        "you (key {yours}) do not hold this bundle; its holder is {holder}, and only the holder can transfer it"
+    )]
+    NotTheHolder {
+        /// The holder's key.
+        holder: String,
+        /// The signer's key.
+        yours: Fingerprint,
+    },
     /// `transfer` while an earlier transfer was never received.
     #[error(
         "the bundle is still in transit to {0}; it must be received before it is transferred again"
@@ -133,10 +143,20 @@ pub fn append_event(
     ) else {
         return Err(HandoffError::Failed(Box::new(before)));
     };
-    let (last_seq, last_sha, pending) = (last.seq, last.sha256, last.pending);
+    let (last_seq, last_sha, pending, holder) =
+        (last.seq, last.sha256, last.pending, last.holder_key);
     let me = signer.fingerprint();
     let (action, to, to_key, rehashed) = match kind {
         Kind::Transfer { to, to_key } => {
+            if let Some(holder) = holder
+                && holder != me
+                && pending.is_none()
+            {
+                return Err(HandoffError::NotTheHolder {
+                    holder: holder.to_string(),
+                    yours: me,
+                });
+            }
             if let Some((name, key)) = &pending {
                 return Err(HandoffError::InTransit(format!(
                     "{} ({key})",

@@ -79,6 +79,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
 /// inputs that would get the same bag path.
 pub fn walk(inputs: &[PathBuf]) -> Result<Vec<Source>, IngestError> {
     let mut by_name: BTreeMap<String, Source> = BTreeMap::new();
+    let mut tops: BTreeMap<String, PathBuf> = BTreeMap::new();
     for input in inputs {
         let meta = fs::symlink_metadata(input).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
@@ -98,6 +99,15 @@ pub fn walk(inputs: &[PathBuf]) -> Result<Vec<Source>, IngestError> {
                     .unwrap_or_else(|| "root".to_string())
             }
         };
+        // Two inputs with the same name would be merged into one folder of the bundle, and which
+        // file came from which input would show only in evidence.json: refuse instead.
+        if let Some(first) = tops.insert(base.clone(), input.clone()) {
+            return Err(IngestError::Collision {
+                first,
+                second: input.clone(),
+                bag_path: format!("{ORIGINALS_DIR}/{base}"),
+            });
+        }
         let prefix = format!("{ORIGINALS_DIR}/{base}");
         visit(input, &meta, &prefix, &mut by_name)?;
     }
@@ -189,25 +199,33 @@ fn kind_of(_: &fs::FileType) -> &'static str {
     "special file"
 }
 
+/// The marker that starts an escape in a bundle name: `~` followed by two uppercase hex digits.
+pub const ESCAPE: char = '~';
+
 /// The name one path component gets inside the bundle.
 ///
 /// Valid UTF-8 is kept exactly as it is (no Unicode normalisation, so names that differ only by
-/// NFC/NFD stay different). These are written as `%XX`, one per byte: bytes that are not valid
-/// UTF-8, control characters (U+0000–U+001F, U+007F), `\` and `%` itself. The mapping is
-/// injective, so two different names never collide, and it is documented in `docs/FORMAT.md`.
+/// NFC/NFD stay different), except that these are written as `~XX`, one per byte of their UTF-8
+/// (or raw) encoding: bytes that are not valid UTF-8, control characters (C0, DEL and C1), `\`,
+/// `%`, and `~` itself. So bundle names never hold `%`, CR or LF, which BagIt manifests would have
+/// to percent-encode (and which bagit-python does not decode), nor a backslash. The mapping is
+/// injective: two different names never collide. `docs/FORMAT.md` documents it.
 pub fn bag_component(name: &std::ffi::OsStr) -> String {
     let bytes = name.as_encoded_bytes();
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
-            if c.is_ascii_control() || c == '\\' || c == '%' {
-                out.push_str(&format!("%{:02X}", c as u32));
+            if c.is_control() || matches!(c, '\\' | '%' | ESCAPE) {
+                let mut utf8 = [0u8; 4];
+                for b in c.encode_utf8(&mut utf8).bytes() {
+                    out.push_str(&format!("{ESCAPE}{b:02X}"));
+                }
             } else {
                 out.push(c);
             }
         }
         for b in chunk.invalid() {
-            out.push_str(&format!("%{b:02X}"));
+            out.push_str(&format!("{ESCAPE}{b:02X}"));
         }
     }
     out
@@ -235,9 +253,11 @@ mod tests {
     #[test]
     fn component_escapes_only_what_it_must() {
         assert_eq!(bag_component(OsStr::new("call 1.m4a")), "call 1.m4a");
-        assert_eq!(bag_component(OsStr::new("a%b")), "a%25b");
-        assert_eq!(bag_component(OsStr::new("a\\b")), "a%5Cb");
-        assert_eq!(bag_component(OsStr::new("a\nb")), "a%0Ab");
+        assert_eq!(bag_component(OsStr::new("a%b")), "a~25b");
+        assert_eq!(bag_component(OsStr::new("a~b")), "a~7Eb");
+        assert_eq!(bag_component(OsStr::new("a\\b")), "a~5Cb");
+        assert_eq!(bag_component(OsStr::new("a\nb")), "a~0Ab");
+        assert_eq!(bag_component(OsStr::new("a\u{85}b")), "a~C2~85b");
         // NFC and NFD stay distinct.
         assert_ne!(
             bag_component(OsStr::new("caf\u{e9}")),
@@ -249,6 +269,6 @@ mod tests {
     #[test]
     fn component_escapes_invalid_utf8() {
         use std::os::unix::ffi::OsStrExt;
-        assert_eq!(bag_component(OsStr::from_bytes(b"a\xffb.wav")), "a%FFb.wav");
+        assert_eq!(bag_component(OsStr::from_bytes(b"a\xffb.wav")), "a~FFb.wav");
     }
 }

@@ -801,7 +801,12 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
                 }
             }
         }
-        return Ok(ExitCode::SUCCESS);
+        // What a bundle claims is shown either way; the exit code says whether it checks out.
+        return Ok(if report.verdict == Verdict::Failed {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
     }
     let label = earwitness::ingest::display_path(&a.path);
     let probed = earwitness::probe::probe_file(&a.path, &label, earwitness::probe::Depth::Decode);

@@ -142,7 +142,8 @@ pub fn seal_time() -> Result<jiff::Timestamp, String> {
 /// The bag's name for an output path: the file name without `.zip`, made safe.
 pub fn bag_name(output: &Path) -> String {
     let stem = output.file_stem().unwrap_or_default();
-    let name = ingest::bag_component(stem);
+    // A `:` would make `x:case/...` look like a Windows drive letter to a ZIP reader.
+    let name = ingest::bag_component(stem).replace(':', &format!("{}3A", ingest::ESCAPE));
     if name.is_empty() || name == "." || name == ".." {
         "bundle".into()
     } else {

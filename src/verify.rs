@@ -1,10 +1,12 @@
 //! Verify: read a bundle back, as hostile input, and collect every finding.
 //!
 //! Nothing in the bundle is trusted until it has been checked: entries are streamed into hashers
-//! by index, never extracted; JSON is parsed into strict types only after its bytes are covered by
-//! a checked hash or signature; trust comes only from keys the verifying user supplies.
+//! by index, never extracted; JSON is parsed into strict types (unknown fields and duplicate keys
+//! refused), and a parsed value counts only when the bytes it came from passed their hash or
+//! signature check (otherwise the report fails); trust comes only from keys the verifying user
+//! supplies.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{self, Read};
 use std::path::Path;
 
@@ -82,6 +84,8 @@ pub struct LastEvent {
     pub sha256: Sha256,
     /// A transfer not yet received: the recipient's name and key.
     pub pending: Option<(Option<String>, Fingerprint)>,
+    /// The key of who holds the evidence: the sealer, or the last receiver.
+    pub holder_key: Option<Fingerprint>,
 }
 
 /// Everything verify found.
@@ -93,7 +97,7 @@ pub struct Report {
     pub verdict: Verdict,
     /// The bag's name (its top-level folder).
     pub bag: Option<String>,
-    /// The case, from `evidence.json`, once its hash checked out.
+    /// The case, as `evidence.json` states it (the verdict says whether its hash checked out).
     pub case: Option<String>,
     /// Number of payload files found.
     pub payload_files: u64,
@@ -282,6 +286,7 @@ fn check(
     let mut tags: BTreeMap<String, Read_> = BTreeMap::new();
     let mut custody_files: BTreeMap<String, Read_> = BTreeMap::new();
     let mut payload: BTreeMap<String, Sha256> = BTreeMap::new();
+    let mut payload_sizes: HashMap<String, u64> = HashMap::new();
     for e in entries {
         let Some(rel) = e.name.strip_prefix(&prefix) else {
             continue;
@@ -292,6 +297,7 @@ fn check(
             report.payload_bytes += e.size;
             if let Some(sha) = payload_digest(container, e, rel, options, report) {
                 payload.insert(rel.to_string(), sha);
+                payload_sizes.insert(rel.to_string(), e.size);
             }
             continue;
         }
@@ -326,7 +332,7 @@ fn check(
     let manifest = check_payload(&tags, &payload, report);
     check_tag_manifest(&tags, report);
     check_bag_info(&tags, report);
-    check_evidence(&tags, manifest.as_ref(), report);
+    check_evidence(&tags, manifest.as_ref(), &payload_sizes, report);
     let tagmanifest_sha = tags.get(TAGMANIFEST).map(|t| t.sha256);
     report.tagmanifest_sha256 = tagmanifest_sha;
     check_custody(&custody_files, tagmanifest_sha, options, report);
@@ -810,6 +816,7 @@ fn check_bag_info(tags: &BTreeMap<String, Read_>, report: &mut Report) {
 fn check_evidence(
     tags: &BTreeMap<String, Read_>,
     manifest: Option<&Vec<(String, Sha256)>>,
+    sizes: &HashMap<String, u64>,
     report: &mut Report,
 ) {
     let Some(file) = tags.get(evidence::FILE_NAME) else {
@@ -849,6 +856,14 @@ fn check_evidence(
             );
             continue;
         }
+        if sizes.get(&item.path).is_some_and(|size| *size != item.size) {
+            err(
+                report,
+                code::EVIDENCE_MISMATCH,
+                shown.clone(),
+                "evidence.json records another size than the file has",
+            );
+        }
         match listed.get(item.path.as_str()) {
             Some(d) if **d == item.sha256 => {}
             Some(_) => err(
@@ -885,8 +900,8 @@ fn check_custody(
 ) {
     // Sort the custody folder into events, signatures and keys; anything else is unexpected.
     let mut events: BTreeMap<u32, Vec<(&str, &str)>> = BTreeMap::new();
-    let mut key_files: HashSet<&str> = HashSet::new();
-    let mut sig_files: HashSet<&str> = HashSet::new();
+    let mut key_files: BTreeSet<&str> = BTreeSet::new();
+    let mut sig_files: BTreeSet<&str> = BTreeSet::new();
     for name in files.keys() {
         let rel = &name["custody/".len()..];
         if let Some(key) = rel.strip_prefix("keys/") {
@@ -1011,6 +1026,7 @@ fn check_custody(
                 seq,
                 sha256: this_sha,
                 pending: hand.pending.clone(),
+                holder_key: hand.holder_key,
             });
         }
     }
@@ -1055,6 +1071,8 @@ fn check_custody(
 struct Hand {
     /// Who holds it now.
     holder: Option<String>,
+    /// The holder's key: the sealer's, then each receiver's.
+    holder_key: Option<Fingerprint>,
     /// A transfer not yet received: the recipient's name and key.
     pending: Option<(Option<String>, Fingerprint)>,
     /// The previous event's time.
@@ -1099,9 +1117,23 @@ impl Hand {
             custody::action::SEALED | custody::action::NOTED => {
                 if event.action == custody::action::SEALED {
                     self.holder = Some(who(&event.actor, signer));
+                    self.holder_key = Some(signer);
                 }
             }
             custody::action::TRANSFERRED => {
+                if self.pending.is_none()
+                    && let Some(holder) = self.holder_key
+                    && holder != signer
+                {
+                    err(
+                        report,
+                        code::CUSTODY_HOLDER_UNEXPECTED,
+                        name,
+                        format!(
+                            "a transfer signed by {signer}, but the evidence is held by {holder}: only the holder can hand it on"
+                        ),
+                    );
+                }
                 match event.to_key.as_deref().map(str::parse::<Fingerprint>) {
                     Some(Ok(to)) => {
                         if let Some((_, waiting)) = &self.pending {
@@ -1156,6 +1188,7 @@ impl Hand {
                     );
                 }
                 self.holder = Some(who(&event.actor, signer));
+                self.holder_key = Some(signer);
             }
             other => err(
                 report,
@@ -1170,6 +1203,15 @@ impl Hand {
 /// Each kept receipt's event must be in the bundle, byte for byte.
 fn check_receipts(files: &BTreeMap<String, Read_>, options: &VerifyOptions, report: &mut Report) {
     for receipt in &options.expect_receipts {
+        if report.bag.as_deref() != Some(receipt.bag.as_str()) {
+            err(
+                report,
+                code::CUSTODY_RECEIPT_INVALID,
+                receipt.event_path.clone(),
+                format!("the receipt is for bag {:?}, not this one", receipt.bag),
+            );
+            continue;
+        }
         if Sha256::of(receipt.event.as_bytes()) != receipt.event_sha256 {
             err(
                 report,

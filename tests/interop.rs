@@ -57,30 +57,24 @@ fn bagit_validate(bag: &Path) -> bool {
     ok_in(bag, Command::new("bagit.py").args(["--validate", "."]))
 }
 
-fn key_hex(bag: &Path) -> String {
-    let keys = std::fs::read_dir(bag.join("custody/keys")).unwrap();
-    let pem = keys
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .find(|n| n.ends_with(".pem"))
-        .unwrap();
-    pem.trim_end_matches(".pem").to_string()
-}
-
-fn openssl_verify(bag: &Path) -> bool {
-    let hex = key_hex(bag);
+/// Step 3's OpenSSL commands of VERIFY.txt, run as written, with `trusted_pub` as ../signer.pub.
+fn openssl_verify(bag: &Path, trusted_pub: &Path) -> bool {
+    std::fs::copy(trusted_pub, bag.parent().unwrap().join("signer.pub")).unwrap();
+    let text = std::fs::read_to_string(bag.join("VERIFY.txt")).unwrap();
+    let start = text
+        .find("    (printf")
+        .expect("VERIFY.txt has the OpenSSL key conversion");
+    let end = start
+        + text[start..]
+            .find("custody/0001-sealed.json.sig\n")
+            .expect("and the openssl command")
+        + "custody/0001-sealed.json.sig".len();
+    let script = text[start..end].replace("\\\n", " ");
     ok_in(
         bag,
-        Command::new("openssl")
-            .args(["pkeyutl", "-verify", "-pubin", "-inkey"])
-            .arg(format!("custody/keys/{hex}.pem"))
-            .args([
-                "-rawin",
-                "-in",
-                "custody/0001-sealed.json",
-                "-sigfile",
-                "custody/0001-sealed.json.sig",
-            ]),
+        Command::new("bash")
+            .arg("-c")
+            .arg(format!("set -e -o pipefail\n{script}")),
     )
 }
 
@@ -168,9 +162,16 @@ fn openssl_agrees() {
         return;
     }
     let u = sealed_and_unzipped(false);
-    assert!(openssl_verify(&u.bag));
+    let trusted = u.key.with_extension("pub");
+    assert!(openssl_verify(&u.bag, &trusted));
+    // Another key than the signer's is refused, whatever key the bundle carries.
+    let other = u.scratch.keygen("other");
+    assert!(!openssl_verify(&u.bag, &other.with_extension("pub")));
     flip_actor(&u.bag);
-    assert!(!openssl_verify(&u.bag), "openssl accepted a changed event");
+    assert!(
+        !openssl_verify(&u.bag, &trusted),
+        "openssl accepted a changed event"
+    );
     assert_eq!(verify_codes(&u.bag, &[]).0, 1);
 }
 
@@ -245,4 +246,21 @@ fn flip_actor(bag: &Path) {
     let at = bytes.windows(5).position(|w| w == b"Field").unwrap();
     bytes[at] ^= 0x20;
     std::fs::write(&path, bytes).unwrap();
+}
+
+#[test]
+fn python_check_refuses_the_small_order_key_forgery() {
+    // OpenSSL and Python's cryptography both accept the (identity, 0) signature under the
+    // small-order key; VERIFY.txt's Python check must still refuse it, because it only accepts
+    // fingerprints the user trusts.
+    if !have_python_module("cryptography") {
+        return;
+    }
+    let scratch = Scratch::new();
+    let dest = scratch.path("unzipped");
+    unzip(&fixtures().join("vectors/weak-key.zip"), &dest);
+    assert!(
+        !python_snippet(&dest.join("good")),
+        "the forged event passed VERIFY.txt's Python check"
+    );
 }
