@@ -440,6 +440,11 @@ fn a_receive_signed_by_another_key_than_the_transfer_named() {
 
 /// Appends a `received` event signed by `key`, built with the library, bypassing the CLI's checks.
 fn forge_receive(bundle: &Path, key: &Path, out: PathBuf) -> PathBuf {
+    forge(bundle, key, out, "received", None)
+}
+
+/// Appends an event of `action` signed by `key`, built with the library, bypassing the CLI.
+fn forge(bundle: &Path, key: &Path, out: PathBuf, action: &str, to_key: Option<String>) -> PathBuf {
     use earwitness::custody::{self, Event};
     let signer = earwitness::keys::load_signer(key, &mut || None).unwrap();
     let report = earwitness::verify::verify_path(bundle, &Default::default()).unwrap();
@@ -449,7 +454,7 @@ fn forge_receive(bundle: &Path, key: &Path, out: PathBuf) -> PathBuf {
     let event = Event {
         format: custody::FORMAT.into(),
         seq: seq + 1,
-        action: "received".into(),
+        action: action.into(),
         time: "2030-01-01T00:00:00Z".into(),
         actor: Some("Impostor".into()),
         organization: None,
@@ -457,9 +462,9 @@ fn forge_receive(bundle: &Path, key: &Path, out: PathBuf) -> PathBuf {
         bag: bag.clone(),
         case: None,
         note: None,
-        to: None,
-        to_key: None,
-        payload_rehashed: Some(true),
+        to: to_key.as_ref().map(|_| "Accomplice".to_string()),
+        payload_rehashed: (action == "received").then_some(true),
+        to_key,
         prev_event_sha256: Some(prev),
         tagmanifest_sha256: report.tagmanifest_sha256.unwrap(),
     };
@@ -650,4 +655,31 @@ fn an_untrusted_signer_in_the_chain_fails_when_trust_is_given() {
     );
     assert_eq!(c, 1);
     assert!(found.iter().any(|f| f == "signer.untrusted"), "{found:?}");
+}
+
+#[test]
+fn only_the_holder_can_transfer() {
+    let p = people();
+    let bundle =
+        p.s.seal(&p.officer, "case", &[fixtures().join("other/notes.txt")]);
+    // The lawyer never received it: the CLI refuses.
+    let out = run(bin()
+        .arg("transfer")
+        .arg(&bundle)
+        .arg("--key")
+        .arg(&p.lawyer)
+        .args(["--to", "Court", "--to-key", &pubkey(&p.court)]));
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only the holder can transfer"));
+    // A transfer forged by hand is caught by verify.
+    let (vk, _) = earwitness::keys::load_public(&p.court.with_extension("pub")).unwrap();
+    let court = earwitness::keys::Fingerprint::of(&vk).to_string();
+    let forged = forge(
+        &bundle,
+        &p.lawyer,
+        p.s.path("forged-transfer.zip"),
+        "transferred",
+        Some(court),
+    );
+    p.expect(&forged, &[], &["custody.holder.unexpected"]);
 }
