@@ -238,6 +238,11 @@ struct InspectArgs {
 }
 
 fn main() -> ExitCode {
+    // rusty-opus picks SIMD kernels by CPU, and they differ in the last bits of the decoded
+    // samples; pin its scalar kernels so an Opus recording's pcm_sha256 is the same on every
+    // machine (and in the decode workers, which inherit the environment).
+    // SAFETY: nothing else runs yet; no other thread can read the environment concurrently.
+    unsafe { std::env::set_var("RUSTY_OPUS_ISA", "scalar") };
     // A probe worker (see earwitness::probe::worker): not a user command.
     let mut args = std::env::args_os().skip(1);
     if args.next().is_some_and(|a| a == worker::WORKER_ARG) {

@@ -188,3 +188,78 @@ fn feed(
     }
     PCM_FORMAT_INT
 }
+
+/// The longest Opus packet: 120 ms at 48 kHz.
+const OPUS_MAX_FRAME: usize = 5760;
+
+/// Decodes an Opus track (which symphonia demuxes but cannot decode) with rusty-opus, at 48 kHz,
+/// dropping the pre-skip (the track's delay) and the end padding, as libopus players do. Only
+/// mono and stereo (channel mapping family 0) are decoded; more channels are `Unsupported`.
+///
+/// rusty-opus picks SIMD kernels at run time, and they round differently in the last bits; the
+/// earwitness binary pins it to its scalar kernels (`RUSTY_OPUS_ISA=scalar`, set in `main`), so
+/// `pcm_sha256` is the same on every machine.
+pub fn decode_opus(
+    format: &mut dyn FormatReader,
+    track_id: u32,
+    params: &AudioCodecParameters,
+    pre_skip: u32,
+) -> Result<Decoded, DecodeError> {
+    let channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
+    if !(1..=2).contains(&channels) {
+        return Err(DecodeError::Unsupported);
+    }
+    let mut decoder =
+        rusty_opus::OpusDecoder::new(48_000, channels).map_err(|_| DecodeError::Unsupported)?;
+    let mut pcm = vec![0f32; OPUS_MAX_FRAME * channels];
+    let mut skip = pre_skip as usize;
+    let mut hasher = Sha256Hasher::new();
+    let mut bytes = Vec::new();
+    let (mut frames, mut errors, mut first_error) = (0u64, 0u64, None);
+    let end = loop {
+        let packet = match format.next_packet() {
+            Ok(Some(p)) => p,
+            Ok(None) | Err(Error::ResetRequired) => break StreamEnd::Clean,
+            Err(Error::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                break StreamEnd::UnexpectedEof;
+            }
+            Err(e) => break StreamEnd::Error(e.to_string()),
+        };
+        if packet.track_id != track_id {
+            continue;
+        }
+        let n = match decoder.decode(&packet.data, OPUS_MAX_FRAME, &mut pcm) {
+            Ok(n) => n,
+            Err(e) => {
+                errors += 1;
+                first_error.get_or_insert((frames, e.to_string()));
+                continue;
+            }
+        };
+        let stop = n.saturating_sub(packet.trim_end.get() as usize);
+        let skipped = skip.min(n);
+        skip -= skipped;
+        let start = (skipped + packet.trim_start.get() as usize).min(stop);
+        frames += (stop - start) as u64;
+        bytes.clear();
+        for s in &pcm[start * channels..stop * channels] {
+            bytes.extend_from_slice(&s.to_le_bytes());
+        }
+        hasher.update(&bytes);
+    };
+    Ok(Decoded {
+        decoder: format!("rusty-opus {} (scalar)", opus_version()),
+        frames,
+        errors,
+        first_error,
+        end,
+        checksum: None,
+        pcm_sha256: Sha256(hasher.finalize().into()),
+        pcm_format: PCM_FORMAT_FLOAT,
+    })
+}
+
+/// The version of rusty-opus this build links, read from `Cargo.lock` at compile time.
+fn opus_version() -> &'static str {
+    super::symphonia_probe::locked_version("rusty-opus")
+}

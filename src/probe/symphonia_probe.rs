@@ -14,10 +14,16 @@ use crate::finding::{Finding, code};
 
 /// The version of symphonia this build links, read from `Cargo.lock` at compile time.
 pub fn symphonia_version() -> &'static str {
+    locked_version("symphonia")
+}
+
+/// The version of crate `name` in this build's `Cargo.lock` (embedded at compile time).
+pub(crate) fn locked_version(name: &str) -> &'static str {
     const LOCK: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"));
+    let wanted = format!("name = \"{name}\"");
     let mut lines = LOCK.lines();
     while let Some(line) = lines.next() {
-        if line == "name = \"symphonia\""
+        if line == wanted
             && let Some(v) = lines
                 .next()
                 .and_then(|l| l.strip_prefix("version = \""))
@@ -115,7 +121,17 @@ pub(super) fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> 
         match (track.as_ref(), params) {
             (Some(track), Some(params)) => {
                 let name = codec_name(params.codec);
-                match decode::decode_track(format.as_mut(), track.id, &params, name) {
+                let result = if params.codec == CODEC_ID_OPUS {
+                    decode::decode_opus(
+                        format.as_mut(),
+                        track.id,
+                        &params,
+                        track.delay.unwrap_or(0),
+                    )
+                } else {
+                    decode::decode_track(format.as_mut(), track.id, &params, name)
+                };
+                match result {
                     Ok(decoded) => findings.extend(record_decode(&mut media, decoded, label)),
                     Err(decode::DecodeError::Unsupported) => {
                         findings.push(super::unsupported(label, name));
