@@ -434,7 +434,6 @@ fn seal_cmd(a: SealArgs) -> Result<ExitCode> {
         sealed.fingerprint,
         key_path.display()
     )?;
-    writeln!(out, "  bundle hash: SHA256 {}", sealed.bundle_sha256)?;
     if !sealed.findings.is_empty() {
         writeln!(out, "  findings recorded in evidence.json:")?;
         for f in &sealed.findings {

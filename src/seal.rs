@@ -13,7 +13,7 @@ use std::time::SystemTime;
 use crate::bag::{self, BagInfo};
 use crate::bundle::{self, BundleWriter};
 use crate::custody::{self, Event};
-use crate::digest::{Digests, Sha256};
+use crate::digest::Digests;
 use crate::evidence::{self, Evidence, Item, Original, Tool};
 use crate::finding::Finding;
 use crate::ingest::{self, IngestError, Source};
@@ -76,8 +76,6 @@ pub struct Sealed {
     pub bytes: u64,
     /// The signer's fingerprint.
     pub fingerprint: Fingerprint,
-    /// SHA-256 of the bundle file.
-    pub bundle_sha256: Sha256,
     /// Every finding recorded about the archived files.
     pub findings: Vec<Finding>,
 }
@@ -276,11 +274,6 @@ pub fn seal(
     if check.has_errors() {
         return Err(SealError::ReadBack(check.findings));
     }
-    let bundle_sha256 = crate::digest::hash_reader(
-        File::open(tmp.path()).map_err(io_ctx("cannot read back the bundle just written"))?,
-    )
-    .map_err(io_ctx("cannot read back the bundle just written"))?
-    .sha256;
     bundle::persist(tmp, &options.output, options.force).map_err(|e| {
         if e.kind() == io::ErrorKind::AlreadyExists {
             SealError::OutputExists(options.output.clone())
@@ -301,7 +294,6 @@ pub fn seal(
         files: evidence.items.len(),
         bytes: total,
         fingerprint,
-        bundle_sha256,
         findings,
     })
 }
