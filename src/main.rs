@@ -904,7 +904,7 @@ impl Bar {
         }
         let bar = indicatif::ProgressBar::new(0);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{msg:24} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
+            "{prefix}: {wide_msg}\n[{bar:40}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
         ) {
             bar.set_style(style.progress_chars("=> "));
         }
@@ -926,7 +926,12 @@ impl seal::Progress for Bar {
     }
     fn stage(&self, what: &str) {
         if let Some(b) = &self.0 {
-            b.set_message(what.to_string());
+            b.set_prefix(what.to_string());
+        }
+    }
+    fn file(&self, name: &str) {
+        if let Some(b) = &self.0 {
+            b.set_message(name.to_string());
         }
     }
     fn advance(&self, bytes: u64) {

@@ -55,6 +55,8 @@ pub trait Progress: Sync {
     fn stage(&self, _what: &str) {}
     /// This many more bytes were copied and hashed.
     fn advance(&self, _bytes: u64) {}
+    /// The file now being copied and hashed (its name inside the bundle).
+    fn file(&self, _name: &str) {}
     /// All done.
     fn finish(&self) {}
 }
@@ -344,6 +346,7 @@ fn archive_one(
     progress: &dyn Progress,
 ) -> Result<Digests, SealError> {
     let shown = ingest::display_path(&source.path);
+    progress.file(&source.bag_path);
     let file = File::open(&source.path).map_err(io_ctx(format!("{shown}: cannot open")))?;
     let before = file
         .metadata()

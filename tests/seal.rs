@@ -333,3 +333,42 @@ fn inspect_reads_a_recording_and_a_bundle() {
     );
     assert_eq!(v["events"][0]["action"], "sealed");
 }
+
+#[test]
+fn progress_shows_on_a_terminal_and_never_in_a_pipe() {
+    if !common::have_tool("script", &["--version"]) {
+        return;
+    }
+    let s = Scratch::new();
+    let key = s.keygen("officer");
+    // A decode that hangs until its one-second timeout keeps the seal busy long enough to draw.
+    let args = |out: &str| {
+        format!(
+            "{} seal --decode-timeout 1 --key {} --out {} {} {}",
+            env!("CARGO_BIN_EXE_earwitness"),
+            key.display(),
+            s.path(out).display(),
+            fixtures().join("faults/hang.bin").display(),
+            fixtures().join("audio").display()
+        )
+    };
+    let tty = run(std::process::Command::new("script")
+        .args(["-qec", &args("tty.zip"), "/dev/null"])
+        .env("TERM", "xterm")
+        .env("EARWITNESS_FAULT_INJECTION", "1"));
+    assert_eq!(code(&tty), 0);
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    assert!(
+        shown.contains("archiving and decoding") && shown.contains("eta"),
+        "no progress bar on a terminal"
+    );
+    let piped = run(std::process::Command::new("sh")
+        .args(["-c", &args("pipe.zip")])
+        .env("TERM", "xterm")
+        .env("EARWITNESS_FAULT_INJECTION", "1"));
+    assert_eq!(code(&piped), 0);
+    assert!(
+        !String::from_utf8_lossy(&piped.stderr).contains("eta"),
+        "a progress bar in a pipe"
+    );
+}
