@@ -520,16 +520,11 @@ fn verify_cmd(a: VerifyArgs) -> Result<ExitCode> {
     .with_context(|| format!("{}: cannot open", a.bundle.display()))?;
     let mut out = io::stdout().lock();
     if a.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln!(out)?;
+        print_json(&mut out, &report)?;
     } else {
         print_report(&mut out, &report)?;
     }
-    Ok(if report.verdict == Verdict::Failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_for(&report))
 }
 
 fn handoff_options(
@@ -659,16 +654,11 @@ fn log_cmd(a: LogArgs) -> Result<ExitCode> {
             "events": report.events,
             "findings": report.findings,
         });
-        serde_json::to_writer_pretty(&mut out, &value)?;
-        writeln!(out)?;
+        print_json(&mut out, &value)?;
     } else {
         print_report(&mut out, &report)?;
     }
-    Ok(if report.verdict == Verdict::Failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_for(&report))
 }
 
 fn key_show(path: &Path) -> Result<ExitCode> {
@@ -684,6 +674,22 @@ fn key_show(path: &Path) -> Result<ExitCode> {
     writeln!(out, "openssh:     {}", keys::public_openssh(&vk))?;
     write!(out, "{}", keys::public_pem(&vk))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Pretty JSON and a final newline.
+fn print_json(out: &mut impl Write, value: &impl serde::Serialize) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Exit 1 when verification failed, 0 otherwise.
+fn exit_for(report: &verify::Report) -> ExitCode {
+    if report.verdict == Verdict::Failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn print_report(out: &mut impl Write, r: &verify::Report) -> io::Result<()> {
@@ -788,8 +794,7 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
                 "events": report.events,
                 "findings": report.findings,
             });
-            serde_json::to_writer_pretty(&mut out, &value)?;
-            writeln!(out)?;
+            print_json(&mut out, &value)?;
         } else {
             print_report(&mut out, &report)?;
             if let Some(ev) = &report.evidence {
@@ -806,11 +811,7 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
             }
         }
         // What a bundle claims is shown either way; the exit code says whether it checks out.
-        return Ok(if report.verdict == Verdict::Failed {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        });
+        return Ok(exit_for(&report));
     }
     let label = earwitness::ingest::display_path(&a.path);
     let probed = earwitness::probe::probe_file(&a.path, &label, earwitness::probe::Depth::Decode);
@@ -826,8 +827,7 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
             "media": probed.media,
             "findings": probed.findings,
         });
-        serde_json::to_writer_pretty(&mut out, &value)?;
-        writeln!(out)?;
+        print_json(&mut out, &value)?;
     } else {
         writeln!(
             out,

@@ -416,50 +416,25 @@ fn compare_media(item: &evidence::Item, probed: &crate::probe::Probed, report: &
             return;
         }
     };
-    let mut differ = Vec::new();
-    let mut field = |name: &str, a: String, b: String| {
-        if a != b {
-            differ.push(format!("{name} {a} -> {b}"));
-        }
-    };
-    let show = |v: &dyn std::fmt::Debug| format!("{v:?}");
-    field("container", show(&recorded.container), show(&now.container));
-    field("codec", show(&recorded.codec), show(&now.codec));
-    field(
-        "sample_rate",
-        show(&recorded.sample_rate),
-        show(&now.sample_rate),
-    );
-    field("channels", show(&recorded.channels), show(&now.channels));
-    field(
-        "bits_per_sample",
-        show(&recorded.bits_per_sample),
-        show(&now.bits_per_sample),
-    );
-    field(
-        "declared_frames",
-        show(&recorded.declared_frames),
-        show(&now.declared_frames),
-    );
-    field(
-        "decoded_frames",
-        show(&recorded.decoded_frames),
-        show(&now.decoded_frames),
-    );
-    field(
-        "embedded_checksum",
-        show(&recorded.embedded_checksum),
-        show(&now.embedded_checksum),
-    );
-    field(
-        "pcm_format",
-        show(&recorded.pcm_format),
-        show(&now.pcm_format),
-    );
-    field(
-        "pcm_sha256",
-        show(&recorded.pcm_sha256.map(|h| h.to_hex())),
-        show(&now.pcm_sha256.map(|h| h.to_hex())),
+    let mut differ: Vec<String> = Vec::new();
+    macro_rules! compare {
+        ($($field:ident),*) => {$(
+            if recorded.$field != now.$field {
+                differ.push(format!("{} {:?} -> {:?}", stringify!($field), recorded.$field, now.$field));
+            }
+        )*};
+    }
+    compare!(
+        container,
+        codec,
+        sample_rate,
+        channels,
+        bits_per_sample,
+        declared_frames,
+        decoded_frames,
+        embedded_checksum,
+        pcm_format,
+        pcm_sha256
     );
     if differ.is_empty() {
         return;
