@@ -114,21 +114,6 @@ pub fn walk(inputs: &[PathBuf]) -> Result<Vec<Source>, IngestError> {
     if by_name.is_empty() {
         return Err(IngestError::Empty);
     }
-    // A file may not share its name with a folder of another input (`a` and `a/b`): the bag could
-    // not be unpacked.
-    for (name, source) in &by_name {
-        let mut parent = name.as_str();
-        while let Some(i) = parent.rfind('/') {
-            parent = &parent[..i];
-            if let Some(file) = by_name.get(parent) {
-                return Err(IngestError::Collision {
-                    first: file.path.clone(),
-                    second: source.path.clone(),
-                    bag_path: parent.to_string(),
-                });
-            }
-        }
-    }
     Ok(by_name.into_values().collect())
 }
 

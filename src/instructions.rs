@@ -23,10 +23,10 @@ fingerprint from the signer through another channel (in person, by phone, from a
 already trust), and check the bundle against THAT. Every command below uses stock tools;
 docs/FORMAT.md in the earwitness sources defines every file.
 
-0. Unzip, and work inside the bag folder. Keep your own files (signer.pub, allowed_signers)
-   outside it, in the folder above:
+0. Unzip the bundle you received (here BUNDLE.zip), and work inside its one folder, the bag.
+   Keep your own files (signer.pub, allowed_signers) outside it, in the folder above:
 
-    unzip {bag}.zip && cd {bag}
+    unzip BUNDLE.zip && cd "{bag}"
 
 1. Payload and tag files, with coreutils. Both must print only "OK" lines:
 
@@ -48,9 +48,9 @@ docs/FORMAT.md in the earwitness sources defines every file.
         -s custody/0001-sealed.json.sshsig < custody/0001-sealed.json
 
    Raw Ed25519 (RFC 8032), with OpenSSL 3, again with the key you trust, converted to PEM (a
-   fixed 12-byte DER header, then the key's last 32 bytes):
+   fixed 12-byte DER header, written in octal so any sh prints it, then the key's last 32 bytes):
 
-    (printf '\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00'; cut -d' ' -f2 ../signer.pub | base64 -d | tail -c 32) \
+    (printf '\060\052\060\005\006\003\053\145\160\003\041\000'; cut -d' ' -f2 ../signer.pub | base64 -d | tail -c 32) \
         | openssl pkey -pubin -inform DER -out ../signer.pem
     openssl pkeyutl -verify -pubin -inkey ../signer.pem -rawin \
         -in custody/0001-sealed.json -sigfile custody/0001-sealed.json.sig
@@ -60,8 +60,9 @@ docs/FORMAT.md in the earwitness sources defines every file.
     sha256sum tagmanifest-sha256.txt
 
    each event's "prev_event_sha256" must equal the SHA-256 of the previous event file (null for
-   event 0001), numbers must run 1, 2, 3, ... without a gap, and each "received" event must be
-   signed by the key the "transferred" event before it names in "to_key". Deleting the newest
+   event 0001), numbers must run 1, 2, 3, ... without a gap, each "transferred" event must be
+   signed by the holder (the sealer, or the last receiver), and each "received" event by the key
+   the "transferred" event before it names in "to_key". Deleting the newest
    events leaves a valid, shorter chain: a receipt kept by the sender shows the cut.
 
 5. Steps 3 and 4 in Python, with the "cryptography" package (pip install cryptography). Put the
@@ -76,7 +77,7 @@ docs/FORMAT.md in the earwitness sources defines every file.
         blob = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + raw
         return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
     tm = hashlib.sha256(pathlib.Path("tagmanifest-sha256.txt").read_bytes()).hexdigest()
-    prev, pending = None, None
+    prev, pending, holder = None, None, None
     events = sorted(pathlib.Path("custody").glob("[0-9][0-9][0-9][0-9]*-*.json"))
     for n, path in enumerate(events, start=1):
         raw = path.read_bytes()
@@ -87,16 +88,21 @@ docs/FORMAT.md in the earwitness sources defines every file.
         assert fp == ev["key"] and fp in TRUSTED, f"{{path.name}}: signer {{fp}} is not trusted"
         key.verify(pathlib.Path(f"{{path}}.sig").read_bytes(), raw)  # raises if the bytes changed
         assert ev["seq"] == n and ev["prev_event_sha256"] == prev and ev["tagmanifest_sha256"] == tm
-        if ev["action"] == "received":
+        if ev["action"] == "sealed":
+            holder = fp
+        elif ev["action"] == "transferred":
+            assert pending is None and fp == holder, f"{{path.name}}: transferred by someone who does not hold it"
+            pending = ev["to_key"]
+        elif ev["action"] == "received":
             assert pending == fp, f"{{path.name}}: received by a key the transfer did not name"
-        pending = ev.get("to_key") if ev["action"] == "transferred" else None if ev["action"] == "received" else pending
+            holder, pending = fp, None
         prev = hashlib.sha256(raw).hexdigest()
         print("ok", path.name, ev["action"], fp)
     PY
 
 With earwitness itself, all of the above in one command:
 
-    earwitness verify {bag}.zip --trust ../signer.pub
+    earwitness verify . --trust ../signer.pub
 "#
     )
 }

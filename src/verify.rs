@@ -443,9 +443,9 @@ fn compare_media(item: &evidence::Item, probed: &crate::probe::Probed, report: &
     // The payload's bytes passed their hash, so a difference here is the decoder's, not the
     // file's. Integer (lossless) output is exact and must reproduce; float output from lossy
     // decoders may differ in the last bits with the decoder version or the CPU's vector units.
-    let only_float_pcm = differ.len() == 1
-        && differ[0].starts_with("pcm_sha256")
-        && now.pcm_format.as_deref() == Some(crate::probe::PCM_FORMAT_FLOAT);
+    let lossy = now.pcm_format.as_deref() == Some(crate::probe::PCM_FORMAT_FLOAT)
+        && !now.codec.as_deref().is_some_and(|c| c.starts_with("pcm_"));
+    let only_float_pcm = lossy && differ.len() == 1 && differ[0].starts_with("pcm_sha256");
     if recorded.decoder != now.decoder || only_float_pcm {
         report.findings.push(Finding::warning(
             code::MEDIA_DECODER_CHANGED,

@@ -319,8 +319,13 @@ pub fn decode_opus(
         }
         hasher.update(&bytes);
     };
+    // Say which kernels ran: the binary pins the scalar ones; a library caller may not have.
+    let kernels = match std::env::var("RUSTY_OPUS_ISA").as_deref() {
+        Ok("scalar") => "scalar",
+        _ => "CPU-dispatched SIMD",
+    };
     Ok(Decoded {
-        decoder: format!("rusty-opus {} (scalar)", opus_version()),
+        decoder: format!("rusty-opus {} ({kernels})", opus_version()),
         frames,
         errors,
         first_error,

@@ -25,7 +25,8 @@ use crate::finding::{Finding, code};
 /// The hidden first argument that turns the earwitness binary into a probe worker.
 pub const WORKER_ARG: &str = "__probe-worker";
 /// With this set to `1`, workers obey fault-injection files (tests only): a file starting with
-/// `EARWITNESS-FAULT:panic`, `:abort`, `:hang` or `:oom` makes the probe do exactly that.
+/// `EARWITNESS-FAULT:panic`, `:abort`, `:hang`, `:spin` or `:oom` makes the probe do exactly that
+/// (panic, abort, sleep forever, burn CPU forever, allocate without bound).
 pub const FAULT_ENV: &str = "EARWITNESS_FAULT_INJECTION";
 const FAULT_MAGIC: &[u8] = b"EARWITNESS-FAULT:";
 
