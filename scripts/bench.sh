@@ -269,6 +269,7 @@ def f3(x): return f"{x:.3f}"
 def mb(b): return int(b) / 1e6
 def mib(k): return f"{k / 1024:.1f}" if k else "n/a"
 def met(ok): return "**MET**" if ok else "**NOT MET**"
+def verdict(ok): return "MET" if ok else "NOT MET"
 def spread(c, w):
     v = walls(c, w)
     return f"{min(v):.3f}–{max(v):.3f}"
@@ -287,15 +288,18 @@ def perf_top(name, n=6):
     for line in perf[name].splitlines():
         parts = line.split(None, 2)
         if len(parts) == 3 and parts[0].endswith("%"):
-            rows.append((float(parts[0][:-1]), parts[2].strip()))
-    return rows[:n]
+            rows.append((float(parts[0][:-1]), parts[1], parts[2].strip()))
+    return [(p, s) for p, _, s in rows[:n]]
+def perf_lines(name):
+    return [f"{float(l.split(None, 2)[0][:-1]):6.2f}%  {l.split(None, 2)[1]} {l.split(None, 2)[2].strip()}"
+            for l in perf[name].splitlines() if len(l.split(None, 2)) == 3 and l.split()[0].endswith("%")]
 def perf_share(name, needle):
     return sum(p for p, s in perf_top(name, 1000) if needle in s)
 def perf_block(name, title):
     if not perf[name]:
         return []
     return [f"<details><summary>perf: {title} (self time by symbol, all processes)</summary>", "",
-            "```", perf[name], "```", "</details>", ""]
+            "```", *perf_lines(name), "```", "</details>", ""]
 
 L = []
 A = L.append
@@ -403,7 +407,7 @@ A("")
 table("wav", [("ew-seal", "earwitness seal"), ("openssl", "openssl dgst -sha256 (hash only)"),
               ("limit", "hash-plus-write limit"), ("limit-fsync", "hash-plus-write limit + fsync")],
       unit_bytes=wav_b, base="limit", base_label="vs limit")
-A(f"**Target: seal ≤ 1.3 × the limit: {f2(c1)}× — {met(c1 <= 1.3)}** "
+A(f"**Target: seal ≤ 1.3 × the limit: {f2(c1)}× — {verdict(c1 <= 1.3)}** "
   f"(against the limit with fsync: {f2(c1s)}×).")
 A("")
 seal_cpu = cpu("wav", "ew-seal")
@@ -428,7 +432,7 @@ A("`earwitness verify OUT.zip --trust K.pub` (re-hashes every payload and tag fi
 A("")
 table("wav", [("ew-verify", "earwitness verify"), ("openssl", "openssl dgst -sha256")],
       unit_bytes=wav_b, base="openssl", base_label="vs openssl")
-A(f"**Target: verify ≤ 1.3 × openssl: {f2(c2)}× — {met(c2 <= 1.3)}.**")
+A(f"**Target: verify ≤ 1.3 × openssl: {f2(c2)}× — {verdict(c2 <= 1.3)}.**")
 A("")
 crc_v = perf_share("verify-wav", "crc32")
 sha_v = perf_share("verify-wav", "x86_sha") or perf_share("verify-wav", "sha256")
@@ -512,7 +516,7 @@ A(f"`earwitness seal` of a folder of {int(M['CLIP_COUNT']):,} tiny WAVs against 
 A("")
 table("clips", [("ew-seal", "earwitness seal"), ("bagit", "bagit.py")],
       unit_bytes=int(M["CLIP_BYTES"]), base="ew-seal", base_label="vs earwitness")
-A(f"**Target: earwitness ≥ 3× faster than bagit.py: {f2(c5)}× — {met(c5 >= 3)}.**")
+A(f"**Target: earwitness ≥ 3× faster than bagit.py: {f2(c5)}× — {verdict(c5 >= 3)}.**")
 A("")
 n = int(M["CLIP_COUNT"])
 A("**What limits it.** Per-file work: "
@@ -543,7 +547,7 @@ for r in rss_rows:
     A(f"| {label} | {float(wall):.2f} | {mib(int(parent))} | {mib(int(worker)) if int(nw) else '–'} | {nw} | "
       f"{mib(timed) if timed else '–'} | {met(top < 64 * 1024)} |")
 A("")
-A(f"**Target: every earwitness process < 64 MiB: highest seen {mib(c6)} MiB — {met(c6 < 64 * 1024)}.**")
+A(f"**Target: every earwitness process < 64 MiB: highest seen {mib(c6)} MiB — {verdict(c6 < 64 * 1024)}.**")
 A("")
 
 # ---- SHA-NI
