@@ -406,6 +406,16 @@ fn kill_9_during_a_seal_leaves_the_old_bundle_or_none() {
         std::thread::sleep(std::time::Duration::from_millis(300));
         child.kill().unwrap();
         child.wait().unwrap();
+        // Its decode workers, one of them stuck in a hang, die with it (Linux).
+        #[cfg(target_os = "linux")]
+        {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            let orphans = orphaned_workers(child.id());
+            assert!(
+                orphans.is_empty(),
+                "decode workers outlived the killed seal: {orphans:?}"
+            );
+        }
         if force {
             assert_eq!(
                 std::fs::read(&output).unwrap(),
@@ -552,4 +562,37 @@ fn run_measuring(cmd: &mut Command) -> u64 {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+/// Decode workers whose parent was `parent` and that still run (now adopted by init).
+#[cfg(target_os = "linux")]
+fn orphaned_workers(parent: u32) -> Vec<u32> {
+    let _ = parent;
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().filter_map(|e| e.ok()) {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // Field 4 of stat is the parent pid; orphans are re-parented to 1 (or a subreaper).
+        let ppid: u32 = stat
+            .rsplit(')')
+            .next()
+            .and_then(|r| r.split_whitespace().nth(1))
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        let is_worker = cmdline.split(|b| *b == 0).any(|a| a == b"__probe-worker");
+        let is_ours = cmdline
+            .windows(env!("CARGO_BIN_EXE_earwitness").len())
+            .any(|w| w == env!("CARGO_BIN_EXE_earwitness").as_bytes());
+        if is_worker && is_ours && ppid == 1 {
+            found.push(pid);
+        }
+    }
+    found
 }

@@ -112,6 +112,7 @@ fn path_from_hex(text: &str) -> Option<PathBuf> {
 /// The worker's main loop: answers requests on stdin until it closes. Called by the binary when
 /// its first argument is [`WORKER_ARG`].
 pub fn serve(memory_mib: u64) -> io::Result<()> {
+    die_with_parent();
     limit_memory(memory_mib);
     // Panics are caught and reported as findings; keep their default message off the terminal.
     std::panic::set_hook(Box::new(|_| {}));
@@ -147,6 +148,23 @@ pub fn serve(memory_mib: u64) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// A worker stuck in a decoder must not outlive an archiver that was killed (kill -9 sends no
+/// signal to children): on Linux the kernel kills the worker when its parent goes.
+#[cfg(target_os = "linux")]
+fn die_with_parent() {
+    // SAFETY: prctl(PR_SET_PDEATHSIG) and getppid take no pointers.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+        // The parent may already be gone, before the request took effect.
+        if libc::getppid() == 1 {
+            std::process::exit(1);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent() {}
 
 #[cfg(unix)]
 fn limit_memory(mib: u64) {
