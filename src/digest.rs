@@ -123,19 +123,35 @@ impl<R: Read> Read for HashingReader<R> {
 /// that memory stays flat.
 pub const COPY_BUFFER: usize = 1 << 20;
 
+thread_local! {
+    static COPY_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's reusable copy buffer of [`COPY_BUFFER`] bytes: allocating and
+/// zeroing a fresh megabyte for each of ten thousand small files costs more than hashing them.
+pub fn with_copy_buffer<T>(f: impl FnOnce(&mut [u8]) -> T) -> T {
+    COPY_BUF.with_borrow_mut(|buf| {
+        if buf.len() != COPY_BUFFER {
+            buf.resize(COPY_BUFFER, 0);
+        }
+        f(buf)
+    })
+}
+
 /// Copies `reader` to `writer` through a fixed buffer, hashing everything, and returns the digests.
 pub fn copy_hashed<R: Read, W: Write>(reader: R, writer: &mut W) -> io::Result<Digests> {
     let mut hashing = HashingReader::new(reader);
-    let mut buf = vec![0u8; COPY_BUFFER];
-    loop {
-        let n = match hashing.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        writer.write_all(&buf[..n])?;
-    }
+    with_copy_buffer(|buf| {
+        loop {
+            let n = match hashing.read(buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            writer.write_all(&buf[..n])?;
+        }
+    })?;
     Ok(hashing.finish())
 }
 

@@ -254,6 +254,10 @@ pub fn seal(
         tagmanifest_sha256: tagmanifest_sha,
     };
     write_event(&mut writer, &bag, &event, signer)?;
+    // What stays in memory from here on is O(1) per file in the read-back check below; the
+    // manifest and its bytes (megabytes for ten thousand files) are not needed any more.
+    let files = evidence.items.len();
+    drop((evidence, tag_files, tagmanifest));
 
     progress.stage("checking the written bundle");
     let tmp = writer.finish().map_err(io_ctx(format!(
@@ -293,7 +297,7 @@ pub fn seal(
     Ok(Sealed {
         output: options.output.clone(),
         bag,
-        files: evidence.items.len(),
+        files,
         bytes: total,
         fingerprint,
         findings,

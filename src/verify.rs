@@ -509,15 +509,16 @@ fn payload_digest(
         }
     };
     let mut hashing = HashingReader::new(reader);
-    let mut buf = vec![0u8; crate::digest::COPY_BUFFER];
-    let failure = loop {
-        match hashing.read(&mut buf) {
-            Ok(0) => break None,
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => break Some(e),
+    let failure = crate::digest::with_copy_buffer(|buf| {
+        loop {
+            match hashing.read(buf) {
+                Ok(0) => break None,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Some(e),
+            }
         }
-    };
+    });
     let digests = hashing.finish();
     if failure.is_none()
         && let Some(crc) = e.crc32
@@ -822,7 +823,20 @@ fn check_evidence(
         }
     };
     report.case = ev.case.clone();
-    let ev = report.evidence.insert(ev).clone();
+    // Keep the parsed manifest in the report (for inspect) without copying it: check against a
+    // scratch report, then fold its findings in.
+    let mut found = Report::new(Path::new(""), false);
+    compare_evidence(&ev, manifest, sizes, &mut found);
+    report.findings.append(&mut found.findings);
+    report.evidence = Some(ev);
+}
+
+fn compare_evidence(
+    ev: &Evidence,
+    manifest: Option<&Vec<(String, Sha256)>>,
+    sizes: &HashMap<String, u64>,
+    report: &mut Report,
+) {
     let Some(manifest) = manifest else { return };
     let listed: HashMap<&str, &Sha256> = manifest.iter().map(|(p, d)| (p.as_str(), d)).collect();
     let mut seen = HashSet::new();

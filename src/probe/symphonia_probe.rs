@@ -19,6 +19,21 @@ pub fn symphonia_version() -> &'static str {
 
 /// The version of crate `name` in this build's `Cargo.lock` (embedded at compile time).
 pub(crate) fn locked_version(name: &str) -> &'static str {
+    // Asked once per decoded file: remember the answers instead of scanning the lock file again.
+    static FOUND: std::sync::Mutex<Vec<(String, &'static str)>> = std::sync::Mutex::new(Vec::new());
+    let mut found = match FOUND.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if let Some((_, v)) = found.iter().find(|(n, _)| n == name) {
+        return v;
+    }
+    let version = scan_lock(name);
+    found.push((name.to_string(), version));
+    version
+}
+
+fn scan_lock(name: &str) -> &'static str {
     const LOCK: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"));
     let wanted = format!("name = \"{name}\"");
     let mut lines = LOCK.lines();
