@@ -222,7 +222,11 @@ impl BundleWriter {
     ) -> io::Result<Digests> {
         let options = self.options.large_file(expected_len >= ZIP64_THRESHOLD);
         self.zip.start_file(name, options).map_err(zip_io)?;
-        copy_hashed(reader, &mut self.zip)
+        if expected_len >= crate::digest::PIPELINE_MIN {
+            crate::digest::copy_hashed_pipelined(reader, &mut self.zip)
+        } else {
+            copy_hashed(reader, &mut self.zip)
+        }
     }
 
     /// Adds an entry with the given bytes, stored.

@@ -155,6 +155,61 @@ pub fn copy_hashed<R: Read, W: Write>(reader: R, writer: &mut W) -> io::Result<D
     Ok(hashing.finish())
 }
 
+/// Files at least this large are copied by [`copy_hashed_pipelined`]; for smaller ones a second
+/// thread costs more than it saves.
+pub const PIPELINE_MIN: u64 = 8 << 20;
+
+/// [`copy_hashed`] on two threads: this one reads and hashes, a helper writes, so hashing and
+/// writing overlap. At most four [`COPY_BUFFER`]s are in flight, so memory stays flat.
+pub fn copy_hashed_pipelined<R: Read, W: Write + Send>(
+    reader: R,
+    writer: &mut W,
+) -> io::Result<Digests> {
+    use std::sync::mpsc;
+    const IN_FLIGHT: usize = 4;
+    let (full_tx, full_rx) = mpsc::sync_channel::<(Vec<u8>, usize)>(IN_FLIGHT);
+    let (free_tx, free_rx) = mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT);
+    for _ in 0..IN_FLIGHT {
+        // The channel has room for every buffer, so this never blocks or fails.
+        let _ = free_tx.send(vec![0u8; COPY_BUFFER]);
+    }
+    let mut hashing = HashingReader::new(reader);
+    std::thread::scope(|scope| {
+        let written = scope.spawn(move || -> io::Result<()> {
+            for (buf, n) in full_rx {
+                writer.write_all(&buf[..n])?;
+                // The reader may have stopped; a buffer nobody will reuse can be dropped.
+                let _ = free_tx.send(buf);
+            }
+            Ok(())
+        });
+        let read = (|| -> io::Result<()> {
+            loop {
+                let Ok(mut buf) = free_rx.recv() else {
+                    // The writer stopped early: its error is reported below.
+                    return Ok(());
+                };
+                let n = loop {
+                    match hashing.read(&mut buf) {
+                        Ok(n) => break n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(e),
+                    }
+                };
+                if n == 0 || full_tx.send((buf, n)).is_err() {
+                    return Ok(());
+                }
+            }
+        })();
+        drop(full_tx);
+        let wrote = written
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")));
+        read.and(wrote)
+    })?;
+    Ok(hashing.finish())
+}
+
 /// Hashes everything `reader` yields, keeping at most `COPY_BUFFER` bytes in memory.
 pub fn hash_reader<R: Read>(reader: R) -> io::Result<Digests> {
     copy_hashed(reader, &mut io::sink())
@@ -174,6 +229,21 @@ mod tests {
         );
         assert_eq!(d.len, 3);
         assert_eq!(d.crc32, 0x3524_41c2);
+    }
+
+    #[test]
+    fn pipelined_copy_matches_the_plain_one() {
+        let data: Vec<u8> = (0..(3 * COPY_BUFFER + 12345))
+            .map(|i| (i * 31 % 251) as u8)
+            .collect();
+        let mut plain = Vec::new();
+        let mut piped = Vec::new();
+        let a = copy_hashed(&data[..], &mut plain).unwrap();
+        let b = copy_hashed_pipelined(&data[..], &mut piped).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(plain, data);
+        assert_eq!(piped, data);
+        assert_eq!(a.sha256, Sha256::of(&data));
     }
 
     #[test]

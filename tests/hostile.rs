@@ -449,23 +449,25 @@ fn a_file_that_grows_while_sealed_is_refused() {
     let s = Scratch::new();
     let key = s.keygen("officer");
     let growing = s.path("growing.wav");
-    std::fs::write(&growing, vec![0u8; 8 << 20]).unwrap();
+    std::fs::write(&growing, vec![0u8; 32 << 20]).unwrap();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = {
         let stop = stop.clone();
         let growing = growing.clone();
         std::thread::spawn(move || {
             use std::io::Write;
-            let mut f = std::fs::OpenOptions::new()
-                .append(true)
-                .open(&growing)
-                .unwrap();
+            let mut f = std::fs::OpenOptions::new().append(true).open(&growing).unwrap();
+            // Append without pause, so the file changes throughout the seal even on a busy machine.
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 f.write_all(&[1u8; 4096]).unwrap();
-                std::thread::sleep(std::time::Duration::from_millis(1));
+                std::thread::yield_now();
             }
         })
     };
+    // Start the seal only once the file is really growing.
+    while std::fs::metadata(&growing).unwrap().len() == 32 << 20 {
+        std::thread::yield_now();
+    }
     let out_path = s.path("grown.zip");
     let out = run(bin()
         .arg("seal")
