@@ -442,8 +442,8 @@ A(f"**Target: seal ≤ 1.3 × the limit: {f2(c1)}× — {verdict(c1 <= 1.3)}** "
   f"(against the limit with fsync: {f2(c1s)}×; fastest run against fastest run: {f2(best)}×).")
 A("")
 seal_cpu = cpu("wav", "ew-seal")
-txt = ("**What limits it.** One copy thread, and hashing twice. The seal reads each WAV twice: the "
-       "copy thread hashes the bytes (SHA-256 and CRC-32) as it writes them into the ZIP, and a decode "
+txt = ("**What limits it.** Hashing twice, and one file at a time. The seal reads each WAV twice: the "
+       "copy hashes the bytes (SHA-256 and CRC-32) as it writes them into the ZIP, and a decode "
        "worker parses the file and hashes its samples, which for 16-bit PCM are nearly the same bytes "
        f"again. So it hashes about {2 * mb(wav_b) / 1000:.1f} GB for {mb(wav_b) / 1000:.1f} GB of input, "
        f"where the limit hashes each byte once: {f2(seal_cpu)} CPU s against the limit's "
@@ -452,8 +452,9 @@ if perf["seal-wav"]:
     txt += (f". perf puts {share('seal-wav', 'sha2::'):.0f}% of all samples in SHA-256 compression, "
             f"{share('seal-wav', 'crc32'):.0f}% in CRC-32 and at least {kshare('seal-wav'):.0f}% in the "
             "kernel (copying pages in and out of the page cache)")
-txt += (". The worker's pass runs beside the copy on the other core, but the copy itself is one thread "
-        "that reads, hashes and writes the files one after another, so the seal keeps only "
+txt += (". The worker's pass runs beside the copy on the other core, and within a large file the copy "
+        "reads and hashes on one thread while another writes, but files go into the ZIP one after "
+        "another, so the seal keeps "
         f"{f2(seal_cpu / med('wav', 'ew-seal'))} of the {n_cores} cores busy, where the limit hashes "
         f"{n_cores} files at a time ({f2(cpu('wav', 'limit') / med('wav', 'limit'))} cores busy). "
         "Its fsync at the end should cost about what an fsync costs the limit "
