@@ -456,7 +456,10 @@ fn a_file_that_grows_while_sealed_is_refused() {
         let growing = growing.clone();
         std::thread::spawn(move || {
             use std::io::Write;
-            let mut f = std::fs::OpenOptions::new().append(true).open(&growing).unwrap();
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&growing)
+                .unwrap();
             // Append without pause, so the file changes throughout the seal even on a busy machine.
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 f.write_all(&[1u8; 4096]).unwrap();
