@@ -508,6 +508,7 @@ fn verify_cmd(a: VerifyArgs) -> Result<ExitCode> {
         })?;
         expect_receipts.push(receipt);
     }
+    let bar = std::sync::Arc::new(Bar::new());
     let report = verify::verify_path(
         &a.bundle,
         &VerifyOptions {
@@ -515,9 +516,11 @@ fn verify_cmd(a: VerifyArgs) -> Result<ExitCode> {
             known_payload: None,
             deep,
             expect_receipts,
+            progress: Some(verify::SharedProgress(bar.clone())),
         },
     )
     .with_context(|| format!("{}: cannot open", a.bundle.display()))?;
+    bar.finish();
     let mut out = io::stdout().lock();
     if a.json {
         print_json(&mut out, &report)?;

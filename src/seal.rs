@@ -272,8 +272,7 @@ pub fn seal(
                 name: None,
             }],
             known_payload: Some(known),
-            deep: None,
-            expect_receipts: Vec::new(),
+            ..VerifyOptions::default()
         },
     )
     .map_err(io_ctx("cannot read back the bundle just written"))?;

@@ -34,6 +34,18 @@ pub struct VerifyOptions {
     pub deep: Option<(crate::probe::ProbeIn, usize)>,
     /// Receipts the user kept: the bundle must contain each receipt's event.
     pub expect_receipts: Vec<custody::Receipt>,
+    /// Told how many payload bytes there are to hash, and of each chunk hashed.
+    pub progress: Option<SharedProgress>,
+}
+
+/// A [`Progress`](crate::seal::Progress) receiver that options can carry and clone.
+#[derive(Clone)]
+pub struct SharedProgress(pub std::sync::Arc<dyn crate::seal::Progress + Send>);
+
+impl std::fmt::Debug for SharedProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedProgress")
+    }
 }
 
 /// The overall result.
@@ -283,6 +295,19 @@ fn check(
     let prefix = format!("{bag_name}/");
 
     // --- read every entry once ---------------------------------------------------------------
+    if let Some(p) = &options.progress {
+        let payload_bytes = entries
+            .iter()
+            .filter(|e| {
+                e.name
+                    .strip_prefix(&prefix)
+                    .is_some_and(|r| r.starts_with("data/"))
+            })
+            .map(|e| e.size)
+            .sum();
+        p.0.start(payload_bytes, entries.len());
+        p.0.stage("verifying");
+    }
     let mut tags: BTreeMap<String, Read_> = BTreeMap::new();
     let mut custody_files: BTreeMap<String, Read_> = BTreeMap::new();
     let mut payload: BTreeMap<String, Sha256> = BTreeMap::new();
@@ -293,6 +318,9 @@ fn check(
         };
         let shown = bundle::printable(rel);
         if rel.starts_with("data/") {
+            if let Some(p) = &options.progress {
+                p.0.file(rel);
+            }
             report.payload_files += 1;
             report.payload_bytes += e.size;
             if let Some(sha) = payload_digest(container, e, rel, options, report) {
@@ -513,7 +541,11 @@ fn payload_digest(
         loop {
             match hashing.read(buf) {
                 Ok(0) => break None,
-                Ok(_) => {}
+                Ok(n) => {
+                    if let Some(p) = &options.progress {
+                        p.0.advance(n as u64);
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => break Some(e),
             }

@@ -371,4 +371,22 @@ fn progress_shows_on_a_terminal_and_never_in_a_pipe() {
         !String::from_utf8_lossy(&piped.stderr).contains("eta"),
         "a progress bar in a pipe"
     );
+    // verify shows one too, on a terminal only.
+    let verify = format!(
+        "{} verify {}",
+        env!("CARGO_BIN_EXE_earwitness"),
+        s.path("tty.zip").display()
+    );
+    let tty = run(std::process::Command::new("script")
+        .args(["-qec", &verify, "/dev/null"])
+        .env("TERM", "xterm"));
+    assert_eq!(code(&tty), 0);
+    assert!(
+        String::from_utf8_lossy(&tty.stdout).contains("verifying"),
+        "no progress bar for verify"
+    );
+    let piped = run(std::process::Command::new("sh")
+        .args(["-c", &verify])
+        .env("TERM", "xterm"));
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains("verifying"));
 }
