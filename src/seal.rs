@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use crate::bag::{self, BagInfo};
@@ -172,12 +173,17 @@ pub fn seal(
     ))?;
     // Decoding runs beside the copy: the probes read the files on their own, while this thread
     // copies and hashes each file once into the ZIP.
+    let cancel = AtomicBool::new(false);
     let (copied, probes) = std::thread::scope(|scope| {
-        let probing = scope.spawn(|| probe_all(&sources, options));
+        let probing = scope.spawn(|| probe_all(&sources, options, &cancel));
         let copied: Result<Vec<Digests>, SealError> = sources
             .iter()
             .map(|source| archive_one(&mut writer, &bag, source, progress))
             .collect();
+        if copied.is_err() {
+            // The seal has failed: do not make the user wait for the rest of the decoding.
+            cancel.store(true, Ordering::Relaxed);
+        }
         (copied, probing.join())
     });
     let copied = copied?;
@@ -328,7 +334,7 @@ fn add(
 }
 
 /// Probes and decodes every source; results come back in source order.
-fn probe_all(sources: &[Source], options: &SealOptions) -> Vec<Probed> {
+fn probe_all(sources: &[Source], options: &SealOptions, cancel: &AtomicBool) -> Vec<Probed> {
     let jobs: Vec<Job> = sources
         .iter()
         .map(|s| Job {
@@ -337,7 +343,9 @@ fn probe_all(sources: &[Source], options: &SealOptions) -> Vec<Probed> {
             size: s.size,
         })
         .collect();
-    options.probe.run(&jobs, Depth::Decode, options.jobs)
+    options
+        .probe
+        .run(&jobs, Depth::Decode, options.jobs, cancel)
 }
 
 /// Copies one original into the bundle, hashing it on the way, and checks that it did not change

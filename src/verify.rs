@@ -418,7 +418,8 @@ fn deep_check(
             )),
         }
     }
-    let results = probe_in.run(&jobs, crate::probe::Depth::Decode, parallel);
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let results = probe_in.run(&jobs, crate::probe::Depth::Decode, parallel, &never);
     for (item, probed) in items.into_iter().zip(results) {
         compare_media(item, &probed, report);
     }

@@ -373,6 +373,36 @@ fn disk_full_and_failing_fsync_leave_nothing_behind() {
     assert!(no_partial_files(s.dir.path()).is_empty());
 }
 
+#[test]
+fn a_failed_seal_does_not_wait_for_decoding_to_finish() {
+    // A decode hangs (it sorts first, so it is under way), then the disk fills half way through a
+    // 64 MiB file: the seal must stop the hanging decode and fail promptly, not after the hang's
+    // 60-second timeout.
+    let s = Scratch::new();
+    let key = s.keygen("officer");
+    let inputs = s.path("inputs");
+    std::fs::create_dir(&inputs).unwrap();
+    std::fs::copy(
+        fixtures().join("faults/hang.bin"),
+        inputs.join("a-hang.bin"),
+    )
+    .unwrap();
+    std::fs::write(inputs.join("b-big.bin"), vec![7u8; 64 << 20]).unwrap();
+    let start = std::time::Instant::now();
+    let out = run(bin()
+        .env(earwitness::probe::worker::FAULT_ENV, "1")
+        .env(earwitness::bundle::DISK_FULL_ENV, (32u64 << 20).to_string())
+        .args(["seal", "--decode-timeout", "60", "--key"])
+        .arg(&key)
+        .arg("--out")
+        .arg(s.path("x.zip"))
+        .arg(&inputs));
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no space left"));
+    assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
+    assert!(no_partial_files(s.dir.path()).is_empty());
+}
+
 #[cfg(unix)]
 #[test]
 fn kill_9_during_a_seal_leaves_the_old_bundle_or_none() {

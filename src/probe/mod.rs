@@ -15,6 +15,7 @@ pub mod worker;
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 
@@ -61,16 +62,21 @@ pub enum ProbeIn {
 }
 
 impl ProbeIn {
-    /// Probes every job on `parallel` workers or threads; results come back in job order.
-    pub fn run(&self, jobs: &[worker::Job], depth: Depth, parallel: usize) -> Vec<Probed> {
+    /// Probes every job on `parallel` workers or threads; results come back in job order. Once
+    /// `cancel` is set, no further job is started (their results are empty).
+    pub fn run(
+        &self,
+        jobs: &[worker::Job],
+        depth: Depth,
+        parallel: usize,
+        cancel: &AtomicBool,
+    ) -> Vec<Probed> {
         match self {
-            ProbeIn::Workers { program, limits } => worker::Pool::new(
-                program.clone(),
-                parallel,
-                limits.clone(),
-            )
-            .probe_all(jobs, depth, &|_| {}),
-            ProbeIn::Threads => worker::in_threads(jobs, depth, parallel),
+            ProbeIn::Workers { program, limits } => {
+                worker::Pool::new(program.clone(), parallel, limits.clone())
+                    .probe_all(jobs, depth, cancel)
+            }
+            ProbeIn::Threads => worker::in_threads(jobs, depth, parallel, cancel),
         }
     }
 }

@@ -13,7 +13,7 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::Duration;
 
@@ -234,7 +234,7 @@ pub(super) fn maybe_inject_fault(head: &[u8]) {
 }
 
 /// Probes every job in threads of this process (no isolation); results come back in job order.
-pub fn in_threads(jobs: &[Job], depth: Depth, parallel: usize) -> Vec<Probed> {
+pub fn in_threads(jobs: &[Job], depth: Depth, parallel: usize, cancel: &AtomicBool) -> Vec<Probed> {
     let next = AtomicUsize::new(0);
     let results: Vec<Mutex<Option<Probed>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
@@ -242,6 +242,9 @@ pub fn in_threads(jobs: &[Job], depth: Depth, parallel: usize) -> Vec<Probed> {
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
+                    if cancel.load(Ordering::Relaxed) {
+                        break;
+                    }
                     let Some(job) = jobs.get(i) else { break };
                     let probed = probe_input(&job.input, &job.label, depth);
                     if let Ok(mut slot) = results[i].lock() {
@@ -286,6 +289,8 @@ enum Outcome {
     Answer(Box<Probed>),
     Died(String),
     TimedOut(Duration),
+    /// The caller gave up on the whole batch (the seal already failed).
+    Cancelled,
 }
 
 impl Pool {
@@ -339,13 +344,9 @@ impl Pool {
         })
     }
 
-    /// Probes every job; results come back in job order. `done` is called after each file.
-    pub fn probe_all(
-        &self,
-        jobs: &[Job],
-        depth: Depth,
-        done: &(dyn Fn(usize) + Sync),
-    ) -> Vec<Probed> {
+    /// Probes every job; results come back in job order. Once `cancel` is set, no further job is
+    /// started.
+    pub fn probe_all(&self, jobs: &[Job], depth: Depth, cancel: &AtomicBool) -> Vec<Probed> {
         let next = AtomicUsize::new(0);
         let results: Vec<Mutex<Option<Probed>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
         std::thread::scope(|scope| {
@@ -354,12 +355,14 @@ impl Pool {
                     let mut worker: Option<Worker> = None;
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
+                        if cancel.load(Ordering::Relaxed) {
+                            break;
+                        }
                         let Some(job) = jobs.get(i) else { break };
-                        let probed = self.run_job(&mut worker, job, depth);
+                        let probed = self.run_job(&mut worker, job, depth, cancel);
                         if let Ok(mut slot) = results[i].lock() {
                             *slot = Some(probed);
                         }
-                        done(i);
                     }
                     if let Some(mut w) = worker {
                         drop(w.stdin);
@@ -371,10 +374,20 @@ impl Pool {
         collect(results)
     }
 
-    fn run_job(&self, worker: &mut Option<Worker>, job: &Job, depth: Depth) -> Probed {
+    fn run_job(
+        &self,
+        worker: &mut Option<Worker>,
+        job: &Job,
+        depth: Depth,
+        cancel: &AtomicBool,
+    ) -> Probed {
         let timeout = self.limits.timeout_for(job.size);
-        match self.ask(worker, job, depth, timeout) {
+        match self.ask(worker, job, depth, timeout, cancel) {
             Outcome::Answer(p) => *p,
+            Outcome::Cancelled => Probed {
+                media: None,
+                findings: Vec::new(),
+            },
             failed => {
                 let finding = match failed {
                     Outcome::TimedOut(t) => Finding::warning(
@@ -392,18 +405,20 @@ impl Pool {
                             "the decoder crashed on this file ({how}); the file is archived, its audio unchecked"
                         ),
                     ),
-                    Outcome::Answer(_) => unreachable!("handled above"),
+                    Outcome::Answer(_) | Outcome::Cancelled => unreachable!("handled above"),
                 };
                 // The container may still be readable without decoding: try that, in a fresh
                 // worker, so the record keeps what can be known.
                 let mut probed = match depth {
-                    Depth::Decode => match self.ask(worker, job, Depth::Metadata, timeout) {
-                        Outcome::Answer(p) => *p,
-                        _ => Probed {
-                            media: None,
-                            findings: Vec::new(),
-                        },
-                    },
+                    Depth::Decode => {
+                        match self.ask(worker, job, Depth::Metadata, timeout, cancel) {
+                            Outcome::Answer(p) => *p,
+                            _ => Probed {
+                                media: None,
+                                findings: Vec::new(),
+                            },
+                        }
+                    }
                     Depth::Metadata => Probed {
                         media: None,
                         findings: Vec::new(),
@@ -421,6 +436,7 @@ impl Pool {
         job: &Job,
         depth: Depth,
         timeout: Duration,
+        cancel: &AtomicBool,
     ) -> Outcome {
         let request = Request {
             path_hex: path_to_hex(&job.input.path),
@@ -448,12 +464,15 @@ impl Pool {
             .and_then(|_| worker.stdin.flush());
         let outcome = match sent {
             Err(e) => Outcome::Died(format!("the worker stopped reading: {e}")),
-            Ok(()) => match worker.lines.recv_timeout(timeout) {
+            Ok(()) => match wait_for_answer(&worker.lines, timeout, cancel) {
                 Ok(Some(answer)) => match serde_json::from_str::<Probed>(&answer) {
                     Ok(p) => return Outcome::Answer(Box::new(p)),
                     Err(e) => Outcome::Died(format!("the worker's answer was garbled: {e}")),
                 },
                 Ok(None) | Err(RecvTimeoutError::Disconnected) => Outcome::Died(String::new()),
+                Err(RecvTimeoutError::Timeout) if cancel.load(Ordering::Relaxed) => {
+                    Outcome::Cancelled
+                }
                 Err(RecvTimeoutError::Timeout) => Outcome::TimedOut(timeout),
             },
         };
@@ -471,6 +490,26 @@ impl Pool {
             }
         }
         outcome
+    }
+}
+
+/// Waits up to `timeout` for the worker's answer, looking every 100 ms whether the caller has
+/// cancelled (then it returns `Timeout` at once).
+fn wait_for_answer(
+    lines: &Receiver<Option<String>>,
+    timeout: Duration,
+    cancel: &AtomicBool,
+) -> Result<Option<String>, RecvTimeoutError> {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() || cancel.load(Ordering::Relaxed) {
+            return Err(RecvTimeoutError::Timeout);
+        }
+        match lines.recv_timeout(left.min(Duration::from_millis(100))) {
+            Err(RecvTimeoutError::Timeout) => continue,
+            other => return other,
+        }
     }
 }
 
