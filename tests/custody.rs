@@ -31,6 +31,18 @@ fn pubkey(key: &Path) -> String {
     key.with_extension("pub").to_str().unwrap().to_string()
 }
 
+/// `earwitness transfer BUNDLE --key KEY --to TO --to-key RECIPIENT.pub`.
+fn transfer(bundle: &Path, key: &Path, to: &str, recipient: &Path) -> Command {
+    let mut cmd = bin();
+    cmd.arg("transfer").arg(bundle).arg("--key").arg(key).args([
+        "--to",
+        to,
+        "--to-key",
+        &pubkey(recipient),
+    ]);
+    cmd
+}
+
 fn ok(cmd: &mut Command) {
     let out = run(cmd);
     assert_eq!(code(&out), 0, "command failed");
@@ -283,14 +295,7 @@ fn stock_tools_check_every_hand_off() {
 /// Runs VERIFY.txt's Python check in `bag`, trusting all three people; true when it passes and
 /// says "ok" for every event.
 fn python_check(bag: &Path, p: &People) -> bool {
-    let text = std::fs::read_to_string(bag.join("VERIFY.txt")).unwrap();
-    let start = text.find("python3 - <<'PY'\n").unwrap() + "python3 - <<'PY'\n".len();
-    let end = start + text[start..].find("    PY\n").unwrap();
-    let script: String = text[start..end]
-        .lines()
-        .map(|l| l.strip_prefix("    ").unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let script = common::verify_txt_python(bag);
     let fps: Vec<String> = [&p.officer, &p.lawyer, &p.court]
         .iter()
         .map(|k| {
@@ -387,12 +392,7 @@ fn an_event_spliced_from_another_bundle_by_the_same_key_is_caught() {
     // The same officer seals another bundle and transfers it: same key, valid signature.
     let other =
         p.s.seal(&p.officer, "other", &[fixtures().join("other/notes.txt")]);
-    ok(bin()
-        .arg("transfer")
-        .arg(&other)
-        .arg("--key")
-        .arg(&p.officer)
-        .args(["--to", "Mallory", "--to-key", &pubkey(&p.court)]));
+    ok(&mut transfer(&other, &p.officer, "Mallory", &p.court));
     let donor = zipcraft::entries_of(&other);
     let v = p.variant(&bundle, "spliced.zip", |e| {
         for ext in [".json", ".json.sig", ".json.sshsig"] {
@@ -439,12 +439,7 @@ fn a_receive_signed_by_another_key_than_the_transfer_named() {
     let p = people();
     let bundle =
         p.s.seal(&p.officer, "case", &[fixtures().join("other/notes.txt")]);
-    ok(bin()
-        .arg("transfer")
-        .arg(&bundle)
-        .arg("--key")
-        .arg(&p.officer)
-        .args(["--to", "Lawyer B", "--to-key", &pubkey(&p.lawyer)]));
+    ok(&mut transfer(&bundle, &p.officer, "Lawyer B", &p.lawyer));
     // The CLI refuses: only the named recipient can receive.
     let out = run(bin().arg("receive").arg(&bundle).arg("--key").arg(&p.court));
     assert_eq!(code(&out), 2);
@@ -544,12 +539,7 @@ fn receive_refuses_a_tampered_bundle_and_leaves_it_unchanged() {
         "case",
         &[fixtures().join("audio/call-8k-pcm16.wav")],
     );
-    ok(bin()
-        .arg("transfer")
-        .arg(&bundle)
-        .arg("--key")
-        .arg(&p.officer)
-        .args(["--to", "Lawyer B", "--to-key", &pubkey(&p.lawyer)]));
+    ok(&mut transfer(&bundle, &p.officer, "Lawyer B", &p.lawyer));
     let tampered = p.variant(&bundle, "tampered.zip", |e| {
         e.iter_mut()
             .find(|x| x.name.ends_with("call-8k-pcm16.wav"))
@@ -679,12 +669,7 @@ fn only_the_holder_can_transfer() {
     let bundle =
         p.s.seal(&p.officer, "case", &[fixtures().join("other/notes.txt")]);
     // The lawyer never received it: the CLI refuses.
-    let out = run(bin()
-        .arg("transfer")
-        .arg(&bundle)
-        .arg("--key")
-        .arg(&p.lawyer)
-        .args(["--to", "Court", "--to-key", &pubkey(&p.court)]));
+    let out = run(&mut transfer(&bundle, &p.lawyer, "Court", &p.court));
     assert_eq!(code(&out), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("only the holder can transfer"));
     // A transfer forged by hand is caught by verify.

@@ -316,15 +316,6 @@ fn two_inputs_with_the_same_name_are_refused() {
     assert!(!s.path("o.zip").exists());
 }
 
-fn no_partial_files(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(earwitness::bundle::PARTIAL_SUFFIX))
-        .collect()
-}
-
 #[test]
 fn disk_full_and_failing_fsync_leave_nothing_behind() {
     let s = Scratch::new();
@@ -351,7 +342,7 @@ fn disk_full_and_failing_fsync_leave_nothing_behind() {
         );
         assert!(!out_path.exists(), "{var}={value}: an output appeared");
         assert!(
-            no_partial_files(s.dir.path()).is_empty(),
+            common::partial_files(s.dir.path()).is_empty(),
             "{var}={value}: a temporary file was left"
         );
     }
@@ -370,7 +361,7 @@ fn disk_full_and_failing_fsync_leave_nothing_behind() {
         .arg(other.with_extension("pub")));
     assert_eq!(code(&out), 2);
     assert_eq!(std::fs::read(&bundle).unwrap(), before);
-    assert!(no_partial_files(s.dir.path()).is_empty());
+    assert!(common::partial_files(s.dir.path()).is_empty());
 }
 
 #[test]
@@ -400,7 +391,7 @@ fn a_failed_seal_does_not_wait_for_decoding_to_finish() {
     assert_eq!(code(&out), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no space left"));
     assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
-    assert!(no_partial_files(s.dir.path()).is_empty());
+    assert!(common::partial_files(s.dir.path()).is_empty());
 }
 
 #[cfg(unix)]
@@ -430,7 +421,7 @@ fn kill_9_during_a_seal_leaves_the_old_bundle_or_none() {
             .unwrap();
         // Wait until the temporary file exists, then kill -9.
         let start = std::time::Instant::now();
-        while no_partial_files(s.dir.path()).is_empty() && start.elapsed().as_secs() < 30 {
+        while common::partial_files(s.dir.path()).is_empty() && start.elapsed().as_secs() < 30 {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         std::thread::sleep(std::time::Duration::from_millis(300));
@@ -459,7 +450,7 @@ fn kill_9_during_a_seal_leaves_the_old_bundle_or_none() {
             );
         }
         // The leftover is recognisable by name, and is never taken for a bundle.
-        let leftovers = no_partial_files(s.dir.path());
+        let leftovers = common::partial_files(s.dir.path());
         assert!(
             !leftovers.is_empty(),
             "expected a leftover temporary file to examine"
@@ -514,7 +505,7 @@ fn a_file_that_grows_while_sealed_is_refused() {
     assert_eq!(code(&out), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("while it was being read"));
     assert!(!out_path.exists());
-    assert!(no_partial_files(s.dir.path()).is_empty());
+    assert!(common::partial_files(s.dir.path()).is_empty());
 }
 
 /// Row 11: a 5 GiB input (sparse) is sealed and verified in bounded memory, with ZIP64.

@@ -102,17 +102,7 @@ fn ssh_keygen_verify(bag: &Path, trusted_pub: &Path, scratch: &Scratch) -> bool 
 
 /// The Python block of VERIFY.txt, run as written.
 fn python_snippet(bag: &Path) -> bool {
-    let text = std::fs::read_to_string(bag.join("VERIFY.txt")).unwrap();
-    let start = text
-        .find("python3 - <<'PY'\n")
-        .expect("VERIFY.txt has a Python block")
-        + "python3 - <<'PY'\n".len();
-    let end = start + text[start..].find("    PY\n").expect("the block ends");
-    let script: String = text[start..end]
-        .lines()
-        .map(|l| l.strip_prefix("    ").unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let script = common::verify_txt_python(bag);
     ok_in(bag, Command::new("python3").arg("-c").arg(script))
 }
 

@@ -178,15 +178,7 @@ fn assert_refused(s: &Scratch, key: &std::path::Path, input: &std::path::Path, n
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(needle), "expected {needle:?} in {stderr}");
     assert!(!out_path.exists(), "no output may appear");
-    let leftovers: Vec<_> = std::fs::read_dir(s.dir.path())
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .ends_with(".earwitness-partial")
-        })
-        .collect();
+    let leftovers = common::partial_files(s.dir.path());
     assert!(leftovers.is_empty(), "temporary files left behind");
 }
 

@@ -153,3 +153,26 @@ pub fn have_tool(program: &str, probe_args: &[&str]) -> bool {
 pub fn have_python_module(module: &str) -> bool {
     have_tool("python3", &["-c", &format!("import {module}")])
 }
+
+/// The names of temporary bundle files (`*.earwitness-partial`) left in `dir`.
+pub fn partial_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("read the scratch folder")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(earwitness::bundle::PARTIAL_SUFFIX))
+        .collect()
+}
+
+/// The Python block of a bag's VERIFY.txt, unindented, ready for `python3 -c`.
+pub fn verify_txt_python(bag: &Path) -> String {
+    let text = std::fs::read_to_string(bag.join("VERIFY.txt")).expect("VERIFY.txt");
+    let open = "python3 - <<'PY'\n";
+    let start = text.find(open).expect("VERIFY.txt has a Python block") + open.len();
+    let end = start + text[start..].find("    PY\n").expect("the block ends");
+    text[start..end]
+        .lines()
+        .map(|l| l.strip_prefix("    ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
