@@ -114,7 +114,7 @@ pub struct Media {
     pub stream_end: Option<String>,
     /// For formats that carry a checksum of the audio (FLAC's MD5): `verified`, `mismatch`, or
     /// `absent` (the field is empty). `null` for formats without one.
-    pub embedded_checksum: Option<crate::probe::EmbeddedChecksum>,
+    pub embedded_checksum: Option<EmbeddedChecksum>,
     /// SHA-256 of the decoded samples in `pcm_format`; see docs/FORMAT.md. For lossy codecs it
     /// depends on the decoder and its version (`decoder`).
     pub pcm_sha256: Option<Sha256>,
@@ -163,6 +163,27 @@ impl Media {
         self.duration_source = Some(source.to_string());
     }
 }
+
+/// The three honest answers about an embedded checksum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmbeddedChecksum {
+    /// The checksum was computed over the decoded audio and matches.
+    Verified,
+    /// The checksum was computed and does not match.
+    Mismatch,
+    /// The format carries a checksum field, but it is empty (FLAC's all-zero MD5): nothing to check.
+    Absent,
+}
+
+/// Integer samples are hashed as signed little-endian values at their true bit depth, each in
+/// the fewest whole bytes that hold it (`s8`, `s16le`, `s24le`, `s32le`; a 16-bit sample 0x8000
+/// is the two bytes 00 80), interleaved by channel. So the same samples in WAV and FLAC hash
+/// the same.
+pub const PCM_FORMAT_INT: [&str; 4] = ["s8", "s16le", "s24le", "s32le"];
+/// Floating-point samples (lossy decoders) are hashed as 32-bit IEEE-754 little-endian,
+/// interleaved by channel.
+pub const PCM_FORMAT_FLOAT: &str = "f32le";
 
 /// Where decoding first went wrong.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -42,6 +42,12 @@ pub struct Finding {
     /// The bundle path or input path the finding is about, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// What was expected, as data (a digest, a key, a count), where the check compared values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// What was found instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
 }
 
 impl Finding {
@@ -52,7 +58,16 @@ impl Finding {
             severity,
             message: message.into(),
             path: None,
+            expected: None,
+            found: None,
         }
+    }
+
+    /// The same finding, with the expected and found values as data.
+    pub fn values(mut self, expected: impl ToString, found: impl ToString) -> Self {
+        self.expected = Some(expected.to_string());
+        self.found = Some(found.to_string());
+        self
     }
 
     /// An error-severity finding about `path`.
@@ -117,8 +132,22 @@ pub mod code {
     pub const BUNDLE_ENTRY_COMPRESSION: &str = "bundle.entry.compression";
     /// The bundle does not hold exactly one top-level folder.
     pub const BUNDLE_LAYOUT: &str = "bundle.layout";
-    /// An entry outside `data/` and `custody/` that the tag manifest does not list.
+    /// A file outside `data/` and `custody/` that is not one of the bag's tag files.
     pub const BUNDLE_ENTRY_UNEXPECTED: &str = "bundle.entry.unexpected";
+    /// A local header disagrees with its central-directory record (name, method, flags, sizes,
+    /// CRC, data descriptor), or uses a feature a bundle never uses.
+    pub const BUNDLE_ENTRY_HEADER_MISMATCH: &str = "bundle.entry.header_mismatch";
+    /// The end-of-central-directory record disagrees with the central directory it describes
+    /// (count, size, position), so tools would list different entries.
+    pub const BUNDLE_DIRECTORY_MISMATCH: &str = "bundle.directory.mismatch";
+    /// Bytes that belong to no entry: before the first, between two, after the end record, or in
+    /// an archive or entry comment.
+    pub const BUNDLE_HIDDEN_BYTES: &str = "bundle.hidden_bytes";
+    /// A folder entry that carries data or shadows a file, or a file where a folder must be.
+    pub const BUNDLE_ENTRY_FOLDER: &str = "bundle.entry.folder";
+    /// A name other tools would read differently: non-ASCII without the UTF-8 flag, or a Unicode
+    /// Path extra field that names another file.
+    pub const BUNDLE_ENTRY_NAME_AMBIGUOUS: &str = "bundle.entry.name_ambiguous";
 
     // --- BagIt ---
     /// `bagit.txt` is missing or not the declaration earwitness writes.
@@ -161,7 +190,8 @@ pub mod code {
     // --- custody ---
     /// The bundle has no custody events.
     pub const CUSTODY_MISSING: &str = "custody.missing";
-    /// A custody event is not valid JSON of the documented shape, or its file name is wrong.
+    /// A custody event is not valid JSON of the documented shape, or breaks a rule about its
+    /// members.
     pub const CUSTODY_EVENT_INVALID: &str = "custody.event.invalid";
     /// The events do not form one chain: a gap, a duplicate, a reordering or a wrong link.
     pub const CUSTODY_CHAIN_BROKEN: &str = "custody.chain.broken";
@@ -173,9 +203,10 @@ pub mod code {
     pub const CUSTODY_SIGNATURE_INVALID: &str = "custody.signature.invalid";
     /// An SSHSIG signature is missing or does not verify.
     pub const CUSTODY_SSHSIG_INVALID: &str = "custody.sshsig.invalid";
-    /// The signer's public key file is missing or unreadable.
+    /// A signer's public key file (`.pem` or `.pub`) is missing.
     pub const CUSTODY_KEY_MISSING: &str = "custody.key.missing";
-    /// A key file does not match the fingerprint it is named for, or is a weak key.
+    /// A key file does not match the fingerprint it is named for, is a weak key, or holds other
+    /// bytes than the one form earwitness writes.
     pub const CUSTODY_KEY_INVALID: &str = "custody.key.invalid";
     /// A `received` event signed by another key than the preceding transfer named, or with no
     /// transfer before it.
@@ -187,14 +218,83 @@ pub mod code {
     pub const CUSTODY_TIME_BACKWARDS: &str = "custody.time.backwards";
     /// A receipt given with `--expect-receipt` names an event the bundle does not contain.
     pub const CUSTODY_RECEIPT_MISSING: &str = "custody.receipt.missing";
-    /// A receipt given with `--expect-receipt` is damaged.
+    /// A receipt given with `--expect-receipt` is damaged, is for another bag, does not name a
+    /// `received` event, or its signature does not verify.
     pub const CUSTODY_RECEIPT_INVALID: &str = "custody.receipt.invalid";
     /// A file under `custody/` that is not part of the custody layout.
     pub const CUSTODY_ENTRY_UNEXPECTED: &str = "custody.entry.unexpected";
 
     // --- trust ---
-    /// The signer is not among the keys the user trusts.
+    /// The signer is not among the keys the user trusts (or not for the event's time).
     pub const SIGNER_UNTRUSTED: &str = "signer.untrusted";
     /// No trusted keys were given, so the signer could not be checked against any.
     pub const SIGNER_UNPINNED: &str = "signer.unpinned";
+    /// Findings beyond the first few hundred of one code, counted and left out.
+    pub const FINDINGS_TRUNCATED: &str = "findings.truncated";
+
+    use super::Severity::{self, Error, Info, Warning};
+
+    /// Every code, with its severity (as a verifier reports it; seal-time codes as `seal`
+    /// records them). docs/FORMAT.md §8 lists exactly these; a test keeps the two in step.
+    pub const ALL: &[(&str, Severity)] = &[
+        (FILE_EMPTY, Warning),
+        (FORMAT_UNRECOGNIZED, Warning),
+        (FORMAT_NO_AUDIO, Warning),
+        (AUDIO_DECODE_UNSUPPORTED, Warning),
+        (AUDIO_DECODE_FAILED, Warning),
+        (AUDIO_DECODE_CRASHED, Warning),
+        (AUDIO_DECODE_TIMEOUT, Warning),
+        (AUDIO_TRUNCATED, Warning),
+        (AUDIO_CHECKSUM_MISMATCH, Warning),
+        (BUNDLE_UNREADABLE, Error),
+        (BUNDLE_ENTRY_UNSAFE_NAME, Error),
+        (BUNDLE_ENTRY_NAME_AMBIGUOUS, Error),
+        (BUNDLE_ENTRY_DUPLICATE, Error),
+        (BUNDLE_ENTRY_OVERLAP, Error),
+        (BUNDLE_ENTRY_ENCRYPTED, Error),
+        (BUNDLE_ENTRY_SYMLINK, Error),
+        (BUNDLE_ENTRY_CRC, Error),
+        (BUNDLE_ENTRY_OVERSIZE, Error),
+        (BUNDLE_ENTRY_UNREADABLE, Error),
+        (BUNDLE_ENTRY_COMPRESSION, Error),
+        (BUNDLE_ENTRY_HEADER_MISMATCH, Error),
+        (BUNDLE_ENTRY_FOLDER, Error),
+        (BUNDLE_DIRECTORY_MISMATCH, Error),
+        (BUNDLE_HIDDEN_BYTES, Error),
+        (BUNDLE_LAYOUT, Error),
+        (BUNDLE_ENTRY_UNEXPECTED, Error),
+        (BAG_DECLARATION_INVALID, Error),
+        (BAG_INFO_INVALID, Error),
+        (BAG_OXUM_MISMATCH, Error),
+        (MANIFEST_INVALID, Error),
+        (PAYLOAD_HASH_MISMATCH, Error),
+        (PAYLOAD_MISSING, Error),
+        (PAYLOAD_UNLISTED, Error),
+        (TAG_HASH_MISMATCH, Error),
+        (TAG_MISSING, Error),
+        (TAG_UNLISTED, Error),
+        (EVIDENCE_INVALID, Error),
+        (EVIDENCE_MISMATCH, Error),
+        (MEDIA_MISMATCH, Error),
+        (MEDIA_DECODER_CHANGED, Warning),
+        (MEDIA_UNCHECKED, Warning),
+        (CUSTODY_MISSING, Error),
+        (CUSTODY_EVENT_INVALID, Error),
+        (CUSTODY_CHAIN_BROKEN, Error),
+        (CUSTODY_TAGMANIFEST_MISMATCH, Error),
+        (CUSTODY_SIGNATURE_MISSING, Error),
+        (CUSTODY_SIGNATURE_INVALID, Error),
+        (CUSTODY_SSHSIG_INVALID, Error),
+        (CUSTODY_KEY_MISSING, Error),
+        (CUSTODY_KEY_INVALID, Error),
+        (CUSTODY_RECEIVER_UNEXPECTED, Error),
+        (CUSTODY_HOLDER_UNEXPECTED, Error),
+        (CUSTODY_TIME_BACKWARDS, Warning),
+        (CUSTODY_RECEIPT_MISSING, Error),
+        (CUSTODY_RECEIPT_INVALID, Error),
+        (CUSTODY_ENTRY_UNEXPECTED, Error),
+        (SIGNER_UNTRUSTED, Warning),
+        (SIGNER_UNPINNED, Warning),
+        (FINDINGS_TRUNCATED, Info),
+    ];
 }

@@ -12,16 +12,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use crate::bag::{self, BagInfo};
-use crate::bundle::{self, BundleWriter};
-use crate::custody::{self, Event};
+use crate::bundle::BundleWriter;
+use crate::commit::{CommitError, read_back_and_commit};
+use crate::custody::{self, Claims, Context, Event};
 use crate::digest::Digests;
 use crate::evidence::{self, Evidence, Item, Original, Tool};
 use crate::finding::Finding;
 use crate::ingest::{self, IngestError, Source};
-use crate::keys::{Fingerprint, Signer};
-use crate::probe::worker::Job;
-use crate::probe::{self, Depth, ProbeIn, Probed};
-use crate::verify::{self, VerifyOptions};
+use crate::keys::{Fingerprint, Signer, Trust, TrustedKey};
+use crate::probe::{self, Depth, Executor, Job, Probed};
+use crate::progress::Progress;
+use crate::text::{ClaimError, check_claim};
+use crate::time::rfc3339;
+use crate::verify;
 
 /// What to seal, and the claims to record with it.
 #[derive(Clone, Debug)]
@@ -32,39 +35,17 @@ pub struct SealOptions {
     pub output: PathBuf,
     /// The case identifier.
     pub case: Option<String>,
-    /// Who seals.
-    pub actor: Option<String>,
-    /// The actor's organisation.
-    pub organization: Option<String>,
-    /// A note for the record.
-    pub note: Option<String>,
-    /// The seal time (whole seconds). See [`seal_time`].
+    /// Who seals, their organisation, and a note.
+    pub claims: Claims,
+    /// The seal time (whole seconds). See [`crate::time::event_time`].
     pub time: jiff::Timestamp,
     /// Replace an existing output.
     pub force: bool,
     /// Parallel probes.
     pub jobs: usize,
     /// Where recordings are probed and decoded.
-    pub probe: ProbeIn,
+    pub probe: Executor,
 }
-
-/// Receives progress while sealing. Every method has a default that does nothing.
-pub trait Progress: Sync {
-    /// Sealing starts: this many bytes in this many files.
-    fn start(&self, _total_bytes: u64, _files: usize) {}
-    /// A stage starts (for display).
-    fn stage(&self, _what: &str) {}
-    /// This many more bytes were copied and hashed.
-    fn advance(&self, _bytes: u64) {}
-    /// The file now being copied and hashed (its name inside the bundle).
-    fn file(&self, _name: &str) {}
-    /// All done.
-    fn finish(&self) {}
-}
-
-/// A [`Progress`] that shows nothing.
-pub struct NoProgress;
-impl Progress for NoProgress {}
 
 /// What a successful seal produced.
 #[derive(Debug)]
@@ -113,31 +94,17 @@ pub enum SealError {
     /// Signing failed.
     #[error(transparent)]
     Key(#[from] crate::keys::KeyError),
+    /// A claim holds characters that could hide or reorder text.
+    #[error(transparent)]
+    Claim(#[from] ClaimError),
     /// The bundle read back differently than it was written.
-    #[error("the bundle failed its check after writing ({}); nothing was written. This points to a fault in the disk or in earwitness", .0.iter().map(|f| f.code.as_str()).collect::<Vec<_>>().join(", "))]
-    ReadBack(Vec<Finding>),
+    #[error("{0}; nothing was written. This points to a fault in the disk or in earwitness")]
+    ReadBack(CommitError),
 }
 
 fn io_ctx(context: impl Into<String>) -> impl FnOnce(io::Error) -> SealError {
     let context = context.into();
     move |source| SealError::Io { context, source }
-}
-
-/// The seal time: `SOURCE_DATE_EPOCH` (whole seconds since 1970, UTC) when set, otherwise now;
-/// always truncated to whole seconds.
-pub fn seal_time() -> Result<jiff::Timestamp, String> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) => {
-            let secs: i64 = v
-                .trim()
-                .parse()
-                .map_err(|_| format!("SOURCE_DATE_EPOCH={v:?} is not a whole number of seconds"))?;
-            jiff::Timestamp::from_second(secs)
-                .map_err(|e| format!("SOURCE_DATE_EPOCH={v:?} is out of range: {e}"))
-        }
-        Err(_) => jiff::Timestamp::from_second(jiff::Timestamp::now().as_second())
-            .map_err(|e| e.to_string()),
-    }
 }
 
 /// The bag's name for an output path: the file name without `.zip`, made safe.
@@ -159,6 +126,7 @@ pub fn seal(
     progress: &dyn Progress,
 ) -> Result<Sealed, SealError> {
     // Everything that can be refused is refused before anything is written.
+    check_claims(options)?;
     let sources = ingest::walk(&options.inputs)?;
     if !options.force && options.output.exists() {
         return Err(SealError::OutputExists(options.output.clone()));
@@ -200,12 +168,13 @@ pub fn seal(
         items.push(item_for(source, &digests, probed));
     }
 
+    let claims = &options.claims;
     let evidence = Evidence {
         format: evidence::FORMAT.into(),
         case: options.case.clone(),
-        actor: options.actor.clone(),
-        organization: options.organization.clone(),
-        note: options.note.clone(),
+        actor: claims.actor.clone(),
+        organization: claims.organization.clone(),
+        note: claims.note.clone(),
         sealed_at: rfc3339(options.time),
         tool: Tool {
             name: "earwitness".into(),
@@ -221,18 +190,18 @@ pub fn seal(
         payload_files: evidence.items.len() as u64,
         software_agent: format!("earwitness {}", env!("CARGO_PKG_VERSION")),
         external_identifier: options.case.clone(),
-        source_organization: options.organization.clone(),
-        contact_name: options.actor.clone(),
-        external_description: options.note.clone(),
+        source_organization: claims.organization.clone(),
+        contact_name: claims.actor.clone(),
+        external_description: claims.note.clone(),
     };
     let fingerprint = signer.fingerprint();
-    let verify_txt = crate::instructions::verify_txt(&bag, &fingerprint);
+    let verify_txt = crate::verify_txt::verify_txt(&bag, &fingerprint);
     let tag_files: [(&str, Vec<u8>); 5] = [
         (bag::BAGIT, bag::BAGIT_TXT.as_bytes().to_vec()),
         (bag::BAG_INFO, info.render().into_bytes()),
         (evidence::FILE_NAME, evidence.to_bytes()),
         (bag::MANIFEST, manifest.into_bytes()),
-        (crate::instructions::FILE_NAME, verify_txt.into_bytes()),
+        (crate::verify_txt::FILE_NAME, verify_txt.into_bytes()),
     ];
     let mut tag_digests = Vec::new();
     for (name, bytes) in &tag_files {
@@ -242,23 +211,12 @@ pub fn seal(
     let tagmanifest = bag::write_manifest(tag_digests.iter().map(|(n, d)| (*n, d)));
     let tagmanifest_sha = add(&mut writer, &bag, bag::TAGMANIFEST, tagmanifest.as_bytes())?.sha256;
 
-    let event = Event {
-        format: custody::FORMAT.into(),
-        seq: 1,
-        action: "sealed".into(),
-        time: rfc3339(options.time),
-        actor: options.actor.clone(),
-        organization: options.organization.clone(),
-        key: fingerprint.to_string(),
+    let context = Context {
         bag: bag.clone(),
         case: options.case.clone(),
-        note: options.note.clone(),
-        to: None,
-        to_key: None,
-        payload_rehashed: None,
-        prev_event_sha256: None,
         tagmanifest_sha256: tagmanifest_sha,
     };
+    let event = Event::first(&context, claims, fingerprint, options.time);
     write_event(&mut writer, &bag, &event, signer)?;
     // What stays in memory from here on is O(1) per file in the read-back check below; the
     // manifest and its bytes (megabytes for ten thousand files) are not needed any more.
@@ -270,34 +228,20 @@ pub fn seal(
         "{}: cannot finish the bundle",
         options.output.display()
     )))?;
-    let check = verify::verify_path(
-        tmp.path(),
-        &VerifyOptions {
-            trust: vec![crate::keys::TrustedKey {
-                fingerprint,
-                name: None,
-            }],
-            known_payload: Some(known),
-            ..VerifyOptions::default()
+    let check = verify::Options::trusting(Trust::Pinned(vec![TrustedKey::plain(
+        fingerprint,
+        "the sealing key",
+    )]));
+    read_back_and_commit(tmp, &options.output, options.force, &check, &known).map_err(
+        |e| match e {
+            CommitError::Exists => SealError::OutputExists(options.output.clone()),
+            CommitError::Io { context, source } => SealError::Io {
+                context: format!("{}: {context}", options.output.display()),
+                source,
+            },
+            read_back => SealError::ReadBack(read_back),
         },
-    )
-    .map_err(io_ctx("cannot read back the bundle just written"))?;
-    if check.has_errors() {
-        return Err(SealError::ReadBack(check.findings));
-    }
-    bundle::persist(tmp, &options.output, options.force).map_err(|e| {
-        if e.kind() == io::ErrorKind::AlreadyExists {
-            SealError::OutputExists(options.output.clone())
-        } else {
-            SealError::Io {
-                context: format!(
-                    "{}: cannot move the bundle into place",
-                    options.output.display()
-                ),
-                source: e,
-            }
-        }
-    })?;
+    )?;
     progress.finish();
     Ok(Sealed {
         output: options.output.clone(),
@@ -307,6 +251,22 @@ pub fn seal(
         fingerprint,
         findings,
     })
+}
+
+/// Refuses claims that could hide or reorder text when the bundle is shown.
+fn check_claims(options: &SealOptions) -> Result<(), ClaimError> {
+    let c = &options.claims;
+    for (field, value, multiline) in [
+        ("the case", &options.case, false),
+        ("the actor", &c.actor, false),
+        ("the organisation", &c.organization, false),
+        ("the note", &c.note, true),
+    ] {
+        if let Some(v) = value {
+            check_claim(field, v, multiline)?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes the files of event `event`, signed by `signer`, with the signer's keys.
@@ -446,9 +406,4 @@ fn item_for(source: &Source, digests: &Digests, probed: Probed) -> Item {
         media: probed.media,
         findings: probed.findings,
     }
-}
-
-/// RFC 3339 in UTC with whole seconds: `2026-10-23T14:02:00Z`.
-pub fn rfc3339(t: jiff::Timestamp) -> String {
-    format!("{t:.0}")
 }

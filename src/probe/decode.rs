@@ -5,7 +5,6 @@
 //! with a flipped byte can decode cleanly and fail only its MD5. So the declared and decoded
 //! lengths are both recorded and compared.
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256 as Sha256Hasher};
 use symphonia::core::audio::GenericAudioBufferRef;
 use symphonia::core::codecs::audio::{
@@ -15,18 +14,7 @@ use symphonia::core::errors::Error;
 use symphonia::core::formats::FormatReader;
 
 use crate::digest::Sha256;
-
-/// The three honest answers about an embedded checksum.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EmbeddedChecksum {
-    /// The checksum was computed over the decoded audio and matches.
-    Verified,
-    /// The checksum was computed and does not match.
-    Mismatch,
-    /// The format carries a checksum field, but it is empty (FLAC's all-zero MD5): nothing to check.
-    Absent,
-}
+use crate::evidence::{EmbeddedChecksum, PCM_FORMAT_FLOAT};
 
 /// How the stream ended.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,15 +47,6 @@ pub struct Decoded {
     /// Which of the two sample formats was hashed.
     pub pcm_format: &'static str,
 }
-
-/// Integer samples are hashed as signed little-endian values at their true bit depth, each in
-/// the fewest whole bytes that hold it (`s8`, `s16le`, `s24le`, `s32le`; a 16-bit sample 0x8000
-/// is the two bytes 00 80), interleaved by channel. So the same samples in WAV and FLAC hash
-/// the same.
-pub const PCM_FORMAT_INT: [&str; 4] = ["s8", "s16le", "s24le", "s32le"];
-/// Floating-point samples (lossy decoders) are hashed as 32-bit IEEE-754 little-endian,
-/// interleaved by channel.
-pub const PCM_FORMAT_FLOAT: &str = "f32le";
 
 /// Why the decode could not start.
 #[derive(Debug)]
@@ -169,7 +148,7 @@ pub fn decode_track(
     Ok(Decoded {
         decoder: format!(
             "symphonia {} {decoder_name}{how}",
-            super::symphonia_version()
+            super::readers::symphonia_version()
         ),
         frames,
         errors,
@@ -338,5 +317,5 @@ pub fn decode_opus(
 
 /// The version of rusty-opus this build links, read from `Cargo.lock` at compile time.
 fn opus_version() -> &'static str {
-    super::symphonia_probe::locked_version("rusty-opus")
+    super::readers::locked_version("rusty-opus")
 }

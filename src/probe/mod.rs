@@ -2,29 +2,29 @@
 //! decoded length, embedded checksum, and tags — with findings for what could not be read. It
 //! never fails: a file it cannot read gets `media: null` and a finding that says why.
 //!
-//! Probing runs hostile input through third-party decoders, so `seal` runs it in worker processes
-//! ([`worker`]); [`probe_file`] is the in-process entry point the workers (and `inspect`) call.
+//! The [`readers`] are tried in order, each recognising its containers by their first bytes;
+//! adding a container is one file in `readers/` and one line in [`readers::READERS`]. Probing
+//! runs hostile input through third-party decoders, so `seal` and `verify --deep` run it through
+//! an [`Executor`] in worker processes ([`worker`]); [`probe_input`] is the in-process entry point
+//! the workers (and `inspect`) call.
 
-mod amr;
 mod decode;
+mod executor;
 mod input;
-mod iso;
-mod riff;
-mod symphonia_probe;
+mod readers;
 pub mod worker;
 
 use std::io::Read;
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::Media;
 use crate::finding::{Finding, code};
 
-pub use decode::{EmbeddedChecksum, PCM_FORMAT_FLOAT, PCM_FORMAT_INT};
+pub use executor::{Executor, Job};
 pub use input::Input;
-pub use symphonia_probe::symphonia_version;
+pub use readers::symphonia_version;
 
 /// What the probe learned about one file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -43,40 +43,12 @@ impl Probed {
             findings: vec![finding],
         }
     }
-}
 
-/// Where recordings are probed and decoded.
-#[derive(Clone, Debug)]
-pub enum ProbeIn {
-    /// In worker processes running `program` (the earwitness binary), with limits. A decoder crash
-    /// or hang cannot take the archiver down.
-    Workers {
-        /// The earwitness binary.
-        program: std::path::PathBuf,
-        /// Memory, CPU and time limits.
-        limits: worker::Limits,
-    },
-    /// In threads of this process: a panic is caught, but an abort or a hang is not. For tests and
-    /// for library users who accept that.
-    Threads,
-}
-
-impl ProbeIn {
-    /// Probes every job on `parallel` workers or threads; results come back in job order. Once
-    /// `cancel` is set, no further job is started (their results are empty).
-    pub fn run(
-        &self,
-        jobs: &[worker::Job],
-        depth: Depth,
-        parallel: usize,
-        cancel: &AtomicBool,
-    ) -> Vec<Probed> {
-        match self {
-            ProbeIn::Workers { program, limits } => {
-                worker::Pool::new(program.clone(), parallel, limits.clone())
-                    .probe_all(jobs, depth, cancel)
-            }
-            ProbeIn::Threads => worker::in_threads(jobs, depth, parallel, cancel),
+    /// No result: nothing read and nothing found (a job that was cancelled).
+    pub fn empty() -> Self {
+        Probed {
+            media: None,
+            findings: Vec::new(),
         }
     }
 }
@@ -121,18 +93,19 @@ pub fn probe_input(input: &Input, label: &str, depth: Depth) -> Probed {
             "the file is empty (0 bytes)",
         ));
     }
-    let mut head = [0u8; 32];
+    let mut head = [0u8; readers::HEAD_LEN];
     let n = read_up_to(&mut file, &mut head);
     let head = &head[..n];
-
-    // symphonia's probe has been seen to report AMR as MP1; the magic is unambiguous, so check it
-    // first.
-    if amr::sniff(head) {
-        return probe_amr(input, label, depth);
-    }
+    let Some(reader) = readers::READERS.iter().find(|r| r.sniff(head)) else {
+        return Probed::nothing(Finding::warning(
+            code::FORMAT_UNRECOGNIZED,
+            label,
+            "no known audio format; the file is archived byte for byte",
+        ));
+    };
     let result = std::panic::catch_unwind(|| {
-        worker::maybe_inject_fault(head);
-        symphonia_probe::probe(input, label, len, depth)
+        crate::faults::maybe_inject_probe_fault(head);
+        reader.probe(input, label, len, depth)
     });
     match result {
         Ok(probed) => probed,
@@ -162,57 +135,7 @@ fn read_up_to(f: &mut impl Read, buf: &mut [u8]) -> usize {
     filled
 }
 
-/// The most of an AMR file we read into memory: hours of AMR-NB at 12.2 kbit/s.
-const AMR_MAX: u64 = 256 << 20;
-
-fn probe_amr(input: &Input, label: &str, depth: Depth) -> Probed {
-    let mut data = Vec::new();
-    let read = input
-        .open()
-        .and_then(|f| f.take(AMR_MAX).read_to_end(&mut data));
-    if let Err(e) = read {
-        return Probed::nothing(Finding::error(
-            code::AUDIO_DECODE_FAILED,
-            label,
-            format!("could not read the AMR file: {e}"),
-        ));
-    }
-    let Some(info) = amr::parse(&data) else {
-        return Probed::nothing(Finding::warning(
-            code::FORMAT_UNRECOGNIZED,
-            label,
-            "no known audio format",
-        ));
-    };
-    let mut media = Media::new(
-        "amr",
-        format!("earwitness {} amr", env!("CARGO_PKG_VERSION")),
-    );
-    media.codec = Some(info.codec.into());
-    media.sample_rate = Some(info.sample_rate);
-    media.channels = Some(1);
-    media.declared_frames = Some(info.samples());
-    media.settle_duration();
-    let mut findings = Vec::new();
-    if info.trailing_bytes > 0 {
-        findings.push(Finding::warning(
-            code::AUDIO_TRUNCATED,
-            label,
-            format!(
-                "the last AMR frame is cut off ({} bytes after {} complete frames)",
-                info.trailing_bytes, info.frames
-            ),
-        ));
-    }
-    if depth == Depth::Decode {
-        findings.push(unsupported(label, info.codec));
-    }
-    Probed {
-        media: Some(media),
-        findings,
-    }
-}
-
+/// The finding for a recording whose container was read but whose codec earwitness cannot decode.
 fn unsupported(label: &str, codec: &str) -> Finding {
     Finding::warning(
         code::AUDIO_DECODE_UNSUPPORTED,

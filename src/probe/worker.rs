@@ -6,29 +6,23 @@
 //! still archived.
 //!
 //! Protocol: one JSON request per line on the worker's stdin, one JSON [`Probed`] per line on its
-//! stdout.
+//! stdout. [`super::Executor`] hands jobs to workers; this file is both sides of the pipe.
 
 use std::ffi::OsString;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Depth, Input, Probed, probe_input};
+use super::{Depth, Input, Job, Probed, probe_input};
 use crate::finding::{Finding, code};
 
 /// The hidden first argument that turns the earwitness binary into a probe worker.
 pub const WORKER_ARG: &str = "__probe-worker";
-/// With this set to `1`, workers obey fault-injection files (tests only): a file starting with
-/// `EARWITNESS-FAULT:panic`, `:abort`, `:hang`, `:spin` or `:oom` makes the probe do exactly that
-/// (panic, abort, sleep forever, burn CPU forever, allocate without bound).
-pub const FAULT_ENV: &str = "EARWITNESS_FAULT_INJECTION";
-const FAULT_MAGIC: &[u8] = b"EARWITNESS-FAULT:";
 
 /// Limits for each worker.
 #[derive(Clone, Debug)]
@@ -57,17 +51,6 @@ impl Limits {
         self.timeout_base
             .saturating_add(self.timeout_per_mib.saturating_mul(mib))
     }
-}
-
-/// One file to probe.
-#[derive(Clone, Debug)]
-pub struct Job {
-    /// The bytes to probe.
-    pub input: Input,
-    /// How findings name it.
-    pub label: String,
-    /// Its size, for the timeout.
-    pub size: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -204,79 +187,12 @@ fn limit_cpu(seconds: u64) {
 #[cfg(not(unix))]
 fn limit_cpu(_: u64) {}
 
-/// Test-only faults, active only when [`FAULT_ENV`] is `1`.
-pub(super) fn maybe_inject_fault(head: &[u8]) {
-    let Some(what) = head.strip_prefix(FAULT_MAGIC) else {
-        return;
-    };
-    if std::env::var(FAULT_ENV).as_deref() != Ok("1") {
-        return;
-    }
-    if what.starts_with(b"panic") {
-        panic!("injected decoder panic");
-    } else if what.starts_with(b"abort") {
-        std::process::abort();
-    } else if what.starts_with(b"hang") {
-        loop {
-            std::thread::sleep(Duration::from_secs(1));
-        }
-    } else if what.starts_with(b"spin") {
-        let mut x = 0u64;
-        loop {
-            x = std::hint::black_box(x.wrapping_add(1));
-        }
-    } else if what.starts_with(b"oom") {
-        let mut hog: Vec<Vec<u8>> = Vec::new();
-        loop {
-            hog.push(vec![1u8; 64 << 20]);
-        }
-    }
-}
-
-/// Probes every job in threads of this process (no isolation); results come back in job order.
-pub fn in_threads(jobs: &[Job], depth: Depth, parallel: usize, cancel: &AtomicBool) -> Vec<Probed> {
-    let next = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<Probed>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..parallel.min(jobs.len()).max(1) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if cancel.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let Some(job) = jobs.get(i) else { break };
-                    let probed = probe_input(&job.input, &job.label, depth);
-                    if let Ok(mut slot) = results[i].lock() {
-                        *slot = Some(probed);
-                    }
-                }
-            });
-        }
-    });
-    collect(results)
-}
-
-fn collect(results: Vec<Mutex<Option<Probed>>>) -> Vec<Probed> {
-    results
-        .into_iter()
-        .map(|m| {
-            m.into_inner().ok().flatten().unwrap_or_else(|| {
-                Probed::nothing(Finding::new(
-                    code::AUDIO_DECODE_CRASHED,
-                    crate::finding::Severity::Warning,
-                    "no probe result: the probe thread died",
-                ))
-            })
-        })
-        .collect()
-}
-
-/// A pool of worker processes.
-pub struct Pool {
-    program: PathBuf,
-    jobs: usize,
-    limits: Limits,
+/// One worker process at a time, for one thread of an [`super::Executor`]: started on the first
+/// job, replaced when it dies or hangs, ended when dropped.
+pub(super) struct WorkerSlot<'a> {
+    program: &'a Path,
+    limits: &'a Limits,
+    worker: Option<Worker>,
 }
 
 struct Worker {
@@ -293,18 +209,18 @@ enum Outcome {
     Cancelled,
 }
 
-impl Pool {
-    /// A pool of `jobs` workers running `program` (the earwitness binary).
-    pub fn new(program: PathBuf, jobs: usize, limits: Limits) -> Self {
-        Pool {
+impl<'a> WorkerSlot<'a> {
+    /// A slot that will run `program` with `limits`.
+    pub(super) fn new(program: &'a Path, limits: &'a Limits) -> Self {
+        WorkerSlot {
             program,
-            jobs: jobs.max(1),
             limits,
+            worker: None,
         }
     }
 
     fn spawn(&self) -> io::Result<Worker> {
-        let mut child = Command::new(&self.program)
+        let mut child = Command::new(self.program)
             .arg(WORKER_ARG)
             .arg(self.limits.memory_mib.to_string())
             .stdin(Stdio::piped())
@@ -344,50 +260,17 @@ impl Pool {
         })
     }
 
-    /// Probes every job; results come back in job order. Once `cancel` is set, no further job is
-    /// started.
-    pub fn probe_all(&self, jobs: &[Job], depth: Depth, cancel: &AtomicBool) -> Vec<Probed> {
-        let next = AtomicUsize::new(0);
-        let results: Vec<Mutex<Option<Probed>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
-        std::thread::scope(|scope| {
-            for _ in 0..self.jobs.min(jobs.len()).max(1) {
-                scope.spawn(|| {
-                    let mut worker: Option<Worker> = None;
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if cancel.load(Ordering::Relaxed) {
-                            break;
-                        }
-                        let Some(job) = jobs.get(i) else { break };
-                        let probed = self.run_job(&mut worker, job, depth, cancel);
-                        if let Ok(mut slot) = results[i].lock() {
-                            *slot = Some(probed);
-                        }
-                    }
-                    if let Some(mut w) = worker {
-                        drop(w.stdin);
-                        let _ = w.child.wait();
-                    }
-                });
-            }
-        });
-        collect(results)
+    /// Probes one job in the worker; a crash or a timeout becomes a finding, and the container is
+    /// then read again without decoding, in a fresh worker.
+    pub(super) fn probe(&mut self, job: &Job, depth: Depth, cancel: &AtomicBool) -> Probed {
+        self.run_job(job, depth, cancel)
     }
 
-    fn run_job(
-        &self,
-        worker: &mut Option<Worker>,
-        job: &Job,
-        depth: Depth,
-        cancel: &AtomicBool,
-    ) -> Probed {
+    fn run_job(&mut self, job: &Job, depth: Depth, cancel: &AtomicBool) -> Probed {
         let timeout = self.limits.timeout_for(job.size);
-        match self.ask(worker, job, depth, timeout, cancel) {
+        match self.ask(job, depth, timeout, cancel) {
             Outcome::Answer(p) => *p,
-            Outcome::Cancelled => Probed {
-                media: None,
-                findings: Vec::new(),
-            },
+            Outcome::Cancelled => Probed::empty(),
             failed => {
                 let finding = match failed {
                     Outcome::TimedOut(t) => Finding::warning(
@@ -410,19 +293,11 @@ impl Pool {
                 // The container may still be readable without decoding: try that, in a fresh
                 // worker, so the record keeps what can be known.
                 let mut probed = match depth {
-                    Depth::Decode => {
-                        match self.ask(worker, job, Depth::Metadata, timeout, cancel) {
-                            Outcome::Answer(p) => *p,
-                            _ => Probed {
-                                media: None,
-                                findings: Vec::new(),
-                            },
-                        }
-                    }
-                    Depth::Metadata => Probed {
-                        media: None,
-                        findings: Vec::new(),
+                    Depth::Decode => match self.ask(job, Depth::Metadata, timeout, cancel) {
+                        Outcome::Answer(p) => *p,
+                        _ => Probed::empty(),
                     },
+                    Depth::Metadata => Probed::empty(),
                 };
                 probed.findings.insert(0, finding);
                 probed
@@ -430,14 +305,7 @@ impl Pool {
         }
     }
 
-    fn ask(
-        &self,
-        slot: &mut Option<Worker>,
-        job: &Job,
-        depth: Depth,
-        timeout: Duration,
-        cancel: &AtomicBool,
-    ) -> Outcome {
+    fn ask(&mut self, job: &Job, depth: Depth, timeout: Duration, cancel: &AtomicBool) -> Outcome {
         let request = Request {
             path_hex: path_to_hex(&job.input.path),
             window: job.input.window,
@@ -449,13 +317,13 @@ impl Pool {
             return Outcome::Died("the request could not be encoded".into());
         };
         line.push('\n');
-        if slot.is_none() {
+        if self.worker.is_none() {
             match self.spawn() {
-                Ok(w) => *slot = Some(w),
+                Ok(w) => self.worker = Some(w),
                 Err(e) => return Outcome::Died(format!("the worker could not start: {e}")),
             }
         }
-        let Some(worker) = slot.as_mut() else {
+        let Some(worker) = self.worker.as_mut() else {
             return Outcome::Died("no worker".into());
         };
         let sent = worker
@@ -477,7 +345,7 @@ impl Pool {
             },
         };
         // The worker is dead or stuck: end it, and start a fresh one for the next file.
-        if let Some(mut w) = slot.take() {
+        if let Some(mut w) = self.worker.take() {
             let _ = w.child.kill();
             let status = w.child.wait();
             if let Outcome::Died(how) = outcome {
@@ -490,6 +358,15 @@ impl Pool {
             }
         }
         outcome
+    }
+}
+
+impl Drop for WorkerSlot<'_> {
+    fn drop(&mut self) {
+        if let Some(mut w) = self.worker.take() {
+            drop(w.stdin);
+            let _ = w.child.wait();
+        }
     }
 }
 

@@ -1,11 +1,21 @@
 //! Custody events: the signed, hash-chained record of who sealed and handled a bundle.
 //!
 //! Each event is a JSON file signed over its exact bytes, twice: a raw Ed25519 signature (for
-//! `openssl pkeyutl`) and an OpenSSH SSHSIG (for `ssh-keygen -Y verify`).
+//! `openssl pkeyutl`) and an OpenSSH SSHSIG (for `ssh-keygen -Y verify`). [`chain`] holds the rules
+//! of which event may follow which; [`receipt`] the receipts a recipient hands back. The names of
+//! every custody file are made here, and only here ([`event_file_name`], [`key_files`],
+//! [`signature_files`]).
+
+mod chain;
+mod receipt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::digest::Sha256;
+use crate::keys::Fingerprint;
+
+pub use chain::{Action, Chain, Pending, Violation};
+pub use receipt::{RECEIPT_FORMAT, Receipt};
 
 /// The value of the `format` field this version writes and reads.
 pub const FORMAT: &str = "earwitness-custody/1";
@@ -68,7 +78,92 @@ pub enum EventError {
     Format(String),
 }
 
+/// The words a signer types into an event.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Claims {
+    /// Who acts.
+    pub actor: Option<String>,
+    /// Their organisation.
+    pub organization: Option<String>,
+    /// A note (for `noted`, the note itself).
+    pub note: Option<String>,
+}
+
+/// Where an event belongs: the bag, its case, and the tag manifest it vouches for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Context {
+    /// The bag's name.
+    pub bag: String,
+    /// The case (from `evidence.json`).
+    pub case: Option<String>,
+    /// SHA-256 of `tagmanifest-sha256.txt`.
+    pub tagmanifest_sha256: Sha256,
+}
+
 impl Event {
+    /// Event 1, `sealed`, signed by `signer` at `time`.
+    pub fn first(
+        context: &Context,
+        claims: &Claims,
+        signer: Fingerprint,
+        time: jiff::Timestamp,
+    ) -> Event {
+        Event::build(1, &Action::Sealed, context, claims, signer, time, None)
+    }
+
+    /// The event after those in `chain`, if the custody rules let `signer` append `action` now.
+    pub fn next(
+        chain: &Chain,
+        action: &Action,
+        context: &Context,
+        claims: &Claims,
+        signer: Fingerprint,
+        time: jiff::Timestamp,
+    ) -> Result<Event, Violation> {
+        chain.may_append(action, signer)?;
+        Ok(Event::build(
+            chain.last_seq() + 1,
+            action,
+            context,
+            claims,
+            signer,
+            time,
+            chain.last_sha(),
+        ))
+    }
+
+    fn build(
+        seq: u32,
+        action: &Action,
+        context: &Context,
+        claims: &Claims,
+        signer: Fingerprint,
+        time: jiff::Timestamp,
+        prev: Option<Sha256>,
+    ) -> Event {
+        let (to, to_key) = match action {
+            Action::Transferred { to, to_key } => (to.clone(), Some(to_key.to_string())),
+            _ => (None, None),
+        };
+        Event {
+            format: FORMAT.into(),
+            seq,
+            action: action.name().into(),
+            time: crate::time::rfc3339(time),
+            actor: claims.actor.clone(),
+            organization: claims.organization.clone(),
+            key: signer.to_string(),
+            bag: context.bag.clone(),
+            case: context.case.clone(),
+            note: claims.note.clone(),
+            to,
+            to_key,
+            payload_rehashed: (*action == Action::Received).then_some(true),
+            prev_event_sha256: prev,
+            tagmanifest_sha256: context.tagmanifest_sha256,
+        }
+    }
+
     /// Parses the exact bytes of an event file.
     pub fn parse(bytes: &[u8]) -> Result<Self, EventError> {
         let ev: Event = serde_json::from_slice(bytes)?;
@@ -105,40 +200,6 @@ pub mod action {
     pub const ALL: [&str; 4] = [SEALED, TRANSFERRED, RECEIVED, NOTED];
 }
 
-/// The value of a receipt's `format` field.
-pub const RECEIPT_FORMAT: &str = "earwitness-receipt/1";
-
-/// What a recipient hands back to the sender: proof that a `received` event exists. A bundle
-/// alone cannot show that its newest events were not cut off; a kept receipt can
-/// (`verify --expect-receipt`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Receipt {
-    /// Always [`RECEIPT_FORMAT`].
-    pub format: String,
-    /// The bag's name.
-    pub bag: String,
-    /// The event's path inside the bag, `custody/NNNN-received.json`.
-    pub event_path: String,
-    /// The event file's exact text.
-    pub event: String,
-    /// SHA-256 of the event file's bytes.
-    pub event_sha256: Sha256,
-    /// The raw Ed25519 signature over the event, in hex.
-    pub signature_hex: String,
-}
-
-impl Receipt {
-    /// Parses a receipt file.
-    pub fn parse(bytes: &[u8]) -> Result<Self, EventError> {
-        let r: Receipt = serde_json::from_slice(bytes)?;
-        if r.format != RECEIPT_FORMAT {
-            return Err(EventError::Format(r.format));
-        }
-        Ok(r)
-    }
-}
-
 /// The files (paths inside the bag, and bytes) that record `event` signed by `signer`: with
 /// `with_keys`, the signer's public key as PEM and OpenSSH first, then the event, its raw
 /// Ed25519 signature and its SSHSIG.
@@ -149,22 +210,69 @@ pub fn event_files(
 ) -> Result<Vec<(String, Vec<u8>)>, crate::keys::KeyError> {
     let mut files = Vec::new();
     if with_keys {
-        let hex = signer.fingerprint().to_hex();
-        let pem = crate::keys::public_pem(&signer.verifying_key());
-        files.push((format!("{KEYS_DIR}/{hex}.pem"), pem.into_bytes()));
-        files.push((
-            format!("{KEYS_DIR}/{hex}.pub"),
-            format!("{}\n", signer.public_openssh()).into_bytes(),
-        ));
+        let [pem, public] = key_files(&signer.fingerprint());
+        let key = signer.verifying_key();
+        files.push((pem, crate::keys::public_pem(&key).into_bytes()));
+        files.push((public, crate::keys::public_line(&key).into_bytes()));
     }
     let bytes = event.to_bytes();
     let name = format!("{DIR}/{}", event.file_name());
     let sig = signer.sign_raw(&bytes).to_vec();
     let sshsig = signer.sign_sshsig(SSHSIG_NAMESPACE, &bytes)?.into_bytes();
-    files.push((name.clone(), bytes));
-    files.push((format!("{name}.sig"), sig));
-    files.push((format!("{name}.sshsig"), sshsig));
+    let [sig_name, sshsig_name] = signature_files(&name);
+    files.push((name, bytes));
+    files.push((sig_name, sig));
+    files.push((sshsig_name, sshsig));
     Ok(files)
+}
+
+/// The bag paths of a signer's key files: `custody/keys/<hex>.pem` and `.pub`.
+pub fn key_files(fingerprint: &Fingerprint) -> [String; 2] {
+    let hex = fingerprint.to_hex();
+    [
+        format!("{KEYS_DIR}/{hex}.pem"),
+        format!("{KEYS_DIR}/{hex}.pub"),
+    ]
+}
+
+/// The bag paths of an event file's signatures: `<event>.sig` and `<event>.sshsig`.
+pub fn signature_files(event_path: &str) -> [String; 2] {
+    [format!("{event_path}.sig"), format!("{event_path}.sshsig")]
+}
+
+/// Which custody file a bag path below `custody/` is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CustodyFile<'a> {
+    /// An event: its number and action as the file name says.
+    Event(u32, &'a str),
+    /// A signature of the event file at this bag path.
+    Signature(&'a str),
+    /// A signer's key file, named by the key's fingerprint in hex.
+    Key,
+}
+
+/// Classifies a bag path below `custody/` by its name alone; `None` for a file that has no place
+/// in the custody layout.
+pub fn classify(path: &str) -> Option<CustodyFile<'_>> {
+    let rel = path.strip_prefix("custody/")?;
+    if let Some(key) = rel.strip_prefix("keys/") {
+        let stem = key
+            .strip_suffix(".pem")
+            .or_else(|| key.strip_suffix(".pub"))?;
+        let hex = stem.len() == 64
+            && stem
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        return hex.then_some(CustodyFile::Key);
+    }
+    if let Some((seq, action)) = parse_event_file_name(rel) {
+        return Some(CustodyFile::Event(seq, action));
+    }
+    let event = path
+        .strip_suffix(".sig")
+        .or_else(|| path.strip_suffix(".sshsig"))?;
+    parse_event_file_name(event.strip_prefix("custody/")?)?;
+    Some(CustodyFile::Signature(event))
 }
 
 /// `NNNN-<action>.json`, with the sequence number zero-padded to four digits (more if needed).

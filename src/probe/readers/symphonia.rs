@@ -8,9 +8,10 @@ use symphonia::core::formats::{FormatOptions, FormatReader, Track, TrackType};
 use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::{MetadataOptions, RawValue, StandardTag};
 
-use super::{Depth, Input, Probed, decode, iso, riff};
+use super::{iso, riff};
 use crate::evidence::{DecodeErrorAt, Media, Tag};
 use crate::finding::{Finding, code};
+use crate::probe::{Depth, Input, Probed, decode};
 
 /// The version of symphonia this build links, read from `Cargo.lock` at compile time.
 pub fn symphonia_version() -> &'static str {
@@ -62,7 +63,21 @@ pub(crate) fn open_reader(input: &Input) -> Result<Box<dyn FormatReader>, Error>
     )
 }
 
-pub(super) fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
+/// Everything symphonia reads: WAV, AIFF, CAF, FLAC, MP3, MP4/M4A/3GP, Ogg, Matroska/WebM.
+pub struct Symphonia;
+
+impl super::Reader for Symphonia {
+    /// symphonia recognises containers itself, and reports what it does not know.
+    fn sniff(&self, _head: &[u8]) -> bool {
+        true
+    }
+
+    fn probe(&self, input: &Input, label: &str, len: u64, depth: Depth) -> Probed {
+        probe(input, label, len, depth)
+    }
+}
+
+fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
     let mut format = match open_reader(input) {
         Ok(f) => f,
         Err(Error::Unsupported(_)) => {
@@ -149,11 +164,11 @@ pub(super) fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> 
                 match result {
                     Ok(decoded) => findings.extend(record_decode(&mut media, decoded, label)),
                     Err(decode::DecodeError::Unsupported) => {
-                        findings.push(super::unsupported(label, name));
+                        findings.push(crate::probe::unsupported(label, name));
                     }
                 }
             }
-            _ => findings.push(super::unsupported(
+            _ => findings.push(crate::probe::unsupported(
                 label,
                 media.codec.as_deref().unwrap_or("this codec"),
             )),
@@ -253,7 +268,7 @@ pub(super) fn record_decode(
             format!("the decoder rejected {} packet(s){first}", decoded.errors),
         ));
     }
-    if decoded.checksum == Some(decode::EmbeddedChecksum::Mismatch) {
+    if decoded.checksum == Some(crate::evidence::EmbeddedChecksum::Mismatch) {
         findings.push(Finding::warning(
             code::AUDIO_CHECKSUM_MISMATCH,
             label,

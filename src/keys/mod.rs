@@ -3,6 +3,9 @@
 //! The secret key is an OpenSSH private key file (what `ssh-keygen -t ed25519` writes); the public
 //! key is the one-line OpenSSH `.pub` format; a fingerprint is OpenSSH's `SHA256:...`.
 
+mod signature;
+mod trust;
+
 use std::fmt;
 use std::fs;
 use std::io::Write;
@@ -11,10 +14,16 @@ use std::str::FromStr;
 
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{DecodePublicKey, EncodePublicKey};
-use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use ssh_key::public::Ed25519PublicKey;
-use ssh_key::{Algorithm, HashAlg, PrivateKey, PublicKey, SshSig};
+use ssh_key::{Algorithm, HashAlg, PrivateKey, PublicKey};
 use zeroize::Zeroizing;
+
+pub use signature::{verify_raw, verify_sshsig};
+pub use trust::{
+    Standing, Trust, TrustedKey, add_to_allowed_signers, allowed_signers_line, check_principal,
+    parse_allowed_signers, parse_trust,
+};
 
 /// The environment variable that supplies a key's passphrase to scripts.
 pub const PASSPHRASE_ENV: &str = "EARWITNESS_PASSPHRASE";
@@ -60,6 +69,24 @@ pub enum KeyError {
     /// Signing failed.
     #[error("signing failed: {0}")]
     Sign(String),
+    /// A public key file where a secret key was expected.
+    #[error("{0}: is a public key, not a secret key")]
+    IsPublicKey(PathBuf),
+    /// A secret key file where a public key was expected.
+    #[error("{0}: is a secret key, not a public key")]
+    IsSecretKey(PathBuf),
+    /// A file given as an `allowed_signers` file is something else (a key file).
+    #[error("{0}: is a key file, not an allowed_signers file")]
+    NotAllowedSigners(PathBuf),
+    /// A name that cannot be a key's name.
+    #[error("{0:?} cannot be a key's name: {1}")]
+    BadName(String, String),
+    /// The key is already in the trust file.
+    #[error("the key {0} is already in the file, as {1:?}")]
+    AlreadyTrusted(String, String),
+    /// The name is already in the trust file.
+    #[error("the file already has a key named {0:?}")]
+    NameTaken(String),
 }
 
 /// An OpenSSH `SHA256:` fingerprint: the SHA-256 of the SSH wire encoding of the public key.
@@ -145,6 +172,13 @@ impl Signer {
     pub fn public_openssh(&self) -> String {
         public_openssh(&self.verifying_key())
     }
+
+    /// The name stored in the key (its OpenSSH comment), if it has one.
+    pub fn name(&self) -> Option<&str> {
+        let comment = self.private.comment().as_str_lossy();
+        let comment = comment.trim();
+        (!comment.is_empty()).then_some(comment)
+    }
 }
 
 /// Makes a new random Ed25519 key with `comment`.
@@ -211,9 +245,9 @@ pub fn write_keypair(
         .public_key()
         .to_openssh()
         .map_err(|e| KeyError::Sign(e.to_string()))?;
-    crate::bundle::write_atomic(secret, 0o600, force, |f| f.write_all(pem.as_bytes()))
+    crate::atomic::write(secret, 0o600, force, |f| f.write_all(pem.as_bytes()))
         .map_err(io(secret))?;
-    crate::bundle::write_atomic(&public, 0o644, force, |f| {
+    crate::atomic::write(&public, 0o644, force, |f| {
         f.write_all(line.as_bytes())?;
         f.write_all(b"\n")
     })
@@ -242,6 +276,9 @@ pub fn load_signer(
         path: path.to_path_buf(),
         message,
     };
+    if text.starts_with(b"ssh-") || text.starts_with(b"-----BEGIN PUBLIC KEY-----") {
+        return Err(KeyError::IsPublicKey(path.to_path_buf()));
+    }
     let mut private = PrivateKey::from_openssh(&*text).map_err(|e| {
         format(format!(
             "not an OpenSSH private key ({e}); make one with `earwitness keygen` or `ssh-keygen -t ed25519`"
@@ -299,6 +336,9 @@ pub fn load_public(path: &Path) -> Result<(VerifyingKey, String), KeyError> {
         path: path.to_path_buf(),
         source,
     })?;
+    if text.contains("PRIVATE KEY-----") {
+        return Err(KeyError::IsSecretKey(path.to_path_buf()));
+    }
     let parsed = if text.trim_start().starts_with("-----BEGIN PUBLIC KEY-----") {
         parse_public_pem(&text).map(|vk| (vk, String::new()))
     } else {
@@ -317,6 +357,11 @@ pub fn public_openssh(key: &VerifyingKey) -> String {
         .unwrap_or_default()
 }
 
+/// The public key as the one line of a bundle's `.pub` key file: `ssh-ed25519 AAAA...` and LF.
+pub fn public_line(key: &VerifyingKey) -> String {
+    format!("{}\n", public_openssh(key))
+}
+
 /// The public key as SubjectPublicKeyInfo PEM, which `openssl pkeyutl` reads.
 pub fn public_pem(key: &VerifyingKey) -> String {
     key.to_public_key_pem(LineEnding::LF).unwrap_or_default()
@@ -330,169 +375,6 @@ pub fn parse_public_pem(text: &str) -> Result<VerifyingKey, String> {
         return Err("the public key is of small order (a weak key) and is refused".into());
     }
     Ok(vk)
-}
-
-/// Checks a raw 64-byte Ed25519 signature with `verify_strict` (RFC 8032, no malleability).
-pub fn verify_raw(key: &VerifyingKey, message: &[u8], signature: &[u8]) -> Result<(), String> {
-    let bytes: [u8; 64] = signature.try_into().map_err(|_| {
-        format!(
-            "a raw signature is 64 bytes; this one has {}",
-            signature.len()
-        )
-    })?;
-    if key.is_weak() {
-        return Err("the key is weak".into());
-    }
-    key.verify_strict(message, &Signature::from_bytes(&bytes))
-        .map_err(|_| "the signature does not match the key and the bytes".to_string())
-}
-
-/// Checks an armored SSHSIG: made by `key`, in `namespace`, over `message`, with `verify_strict`.
-pub fn verify_sshsig(
-    key: &VerifyingKey,
-    namespace: &str,
-    message: &[u8],
-    armored: &[u8],
-) -> Result<(), String> {
-    let sig = SshSig::from_pem(armored).map_err(|e| format!("not an SSHSIG: {e}"))?;
-    if sig.namespace() != namespace {
-        return Err(format!(
-            "namespace is {:?}, expected {namespace:?}",
-            sig.namespace()
-        ));
-    }
-    let sig_key = sig
-        .public_key()
-        .ed25519()
-        .ok_or("the SSHSIG is not made by an Ed25519 key")?;
-    if sig_key.0 != key.to_bytes() {
-        return Err("the SSHSIG names another key than the event's signer".into());
-    }
-    let signed = SshSig::signed_data(namespace, sig.hash_alg(), message)
-        .map_err(|e| format!("cannot rebuild the signed data: {e}"))?;
-    let raw = Signature::from_slice(sig.signature_bytes())
-        .map_err(|_| "the SSHSIG does not hold a 64-byte Ed25519 signature".to_string())?;
-    key.verify_strict(&signed, &raw)
-        .map_err(|_| "the SSHSIG signature does not match the key and the bytes".to_string())
-}
-
-/// A key the verifying user trusts, with the name they gave it, if any.
-#[derive(Clone, Debug)]
-pub struct TrustedKey {
-    /// The key's fingerprint.
-    pub fingerprint: Fingerprint,
-    /// A name for people (from an `allowed_signers` file or the `.pub` comment).
-    pub name: Option<String>,
-}
-
-/// Reads an OpenSSH `allowed_signers` file (see ssh-keygen(1), "ALLOWED SIGNERS"): each line
-/// names principals, optional options, and a public key. Ed25519 keys whose `namespaces` option
-/// (if any) includes `earwitness` are trusted under their first principal's name. Certificate
-/// authorities and other key types are refused with an error, so nothing is silently ignored.
-pub fn parse_allowed_signers(path: &Path) -> Result<Vec<TrustedKey>, KeyError> {
-    let text = fs::read_to_string(path).map_err(|source| KeyError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let bad = |message: String| KeyError::Format {
-            path: path.to_path_buf(),
-            message: format!("line {}: {message}", i + 1),
-        };
-        let tokens = split_allowed_signers_line(line);
-        let Some(principals) = tokens.first() else {
-            continue;
-        };
-        let mut rest = &tokens[1..];
-        let mut namespaces_ok = true;
-        if let Some(options) = rest
-            .first()
-            .filter(|t| !t.starts_with("ssh-") && !t.starts_with("ecdsa-") && !t.starts_with("sk-"))
-        {
-            for option in split_outside_quotes(options, ',') {
-                let (name, value) = option.split_once('=').unwrap_or((option.as_str(), ""));
-                match name.to_ascii_lowercase().as_str() {
-                    "namespaces" => {
-                        namespaces_ok = value
-                            .trim_matches('"')
-                            .split(',')
-                            .any(|n| n == crate::custody::SSHSIG_NAMESPACE);
-                    }
-                    "cert-authority" => {
-                        return Err(bad(
-                            "certificate authorities are not supported; list the signers' own keys"
-                                .into(),
-                        ));
-                    }
-                    _ => {}
-                }
-            }
-            rest = &rest[1..];
-        }
-        if !namespaces_ok {
-            continue;
-        }
-        let key_line = rest.join(" ");
-        let (vk, _) = parse_public_openssh(&key_line).map_err(bad)?;
-        let name = principals
-            .split(',')
-            .next()
-            .unwrap_or(principals)
-            .to_string();
-        out.push(TrustedKey {
-            fingerprint: Fingerprint::of(&vk),
-            name: Some(name),
-        });
-    }
-    Ok(out)
-}
-
-/// Splits an allowed_signers line at spaces outside double quotes (options may quote commas and
-/// spaces).
-fn split_allowed_signers_line(line: &str) -> Vec<String> {
-    split_outside_quotes(&line.replace('\t', " "), ' ')
-        .into_iter()
-        .filter(|t| !t.is_empty())
-        .collect()
-}
-
-/// Splits `text` at `sep` where it is not inside double quotes.
-fn split_outside_quotes(text: &str, sep: char) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    for c in text.chars() {
-        if c == '"' {
-            quoted = !quoted;
-        }
-        if c == sep && !quoted {
-            parts.push(std::mem::take(&mut current));
-        } else {
-            current.push(c);
-        }
-    }
-    parts.push(current);
-    parts
-}
-
-/// Reads one `--trust` value: a `SHA256:` fingerprint or a public key file.
-pub fn parse_trust(value: &str) -> Result<TrustedKey, KeyError> {
-    if value.starts_with("SHA256:") {
-        return Ok(TrustedKey {
-            fingerprint: value.parse()?,
-            name: None,
-        });
-    }
-    let (vk, comment) = load_public(Path::new(value))?;
-    Ok(TrustedKey {
-        fingerprint: Fingerprint::of(&vk),
-        name: (!comment.is_empty()).then_some(comment),
-    })
 }
 
 #[cfg(test)]
@@ -522,26 +404,6 @@ mod tests {
         assert!(
             verify_sshsig(&signer.verifying_key(), "earwitness", b"n", ssh.as_bytes()).is_err()
         );
-    }
-
-    #[test]
-    fn allowed_signers_lines() {
-        let key = generate("t").unwrap();
-        let line = key.public_key().to_openssh().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("allowed");
-        std::fs::write(
-            &path,
-            format!(
-                "# comment\nlawyer@example.org namespaces=\"git,earwitness\" {line}\nother namespaces=\"git\" {line}\nplain,second {line}\n"
-            ),
-        )
-        .unwrap();
-        let trusted = parse_allowed_signers(&path).unwrap();
-        let names: Vec<_> = trusted.iter().map(|t| t.name.clone().unwrap()).collect();
-        assert_eq!(names, ["lawyer@example.org", "plain"]);
-        std::fs::write(&path, format!("ca cert-authority {line}\n")).unwrap();
-        assert!(parse_allowed_signers(&path).is_err());
     }
 
     #[test]

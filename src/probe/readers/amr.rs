@@ -1,6 +1,12 @@
 //! AMR-NB and AMR-WB in their storage format (RFC 4867 §5, the `#!AMR` magic), which symphonia
 //! cannot read: we walk the frame headers ourselves to count frames and measure the duration.
 
+use std::io::Read;
+
+use crate::evidence::Media;
+use crate::finding::{Finding, code};
+use crate::probe::{Depth, Input, Probed};
+
 /// `#!AMR\n`: AMR-NB, single channel.
 pub const MAGIC_NB: &[u8] = b"#!AMR\n";
 /// `#!AMR-WB\n`: AMR-WB, single channel.
@@ -61,6 +67,70 @@ pub fn parse(data: &[u8]) -> Option<AmrInfo> {
         frames,
         trailing_bytes: (data.len() - pos) as u64,
     })
+}
+
+/// The most of an AMR file we read into memory: hours of AMR-NB at 12.2 kbit/s.
+const AMR_MAX: u64 = 256 << 20;
+
+/// The AMR storage format reader.
+pub struct Amr;
+
+impl super::Reader for Amr {
+    fn sniff(&self, head: &[u8]) -> bool {
+        sniff(head)
+    }
+
+    fn probe(&self, input: &Input, label: &str, _len: u64, depth: Depth) -> Probed {
+        probe_amr(input, label, depth)
+    }
+}
+
+fn probe_amr(input: &Input, label: &str, depth: Depth) -> Probed {
+    let mut data = Vec::new();
+    let read = input
+        .open()
+        .and_then(|f| f.take(AMR_MAX).read_to_end(&mut data));
+    if let Err(e) = read {
+        return Probed::nothing(Finding::error(
+            code::AUDIO_DECODE_FAILED,
+            label,
+            format!("could not read the AMR file: {e}"),
+        ));
+    }
+    let Some(info) = parse(&data) else {
+        return Probed::nothing(Finding::warning(
+            code::FORMAT_UNRECOGNIZED,
+            label,
+            "no known audio format",
+        ));
+    };
+    let mut media = Media::new(
+        "amr",
+        format!("earwitness {} amr", env!("CARGO_PKG_VERSION")),
+    );
+    media.codec = Some(info.codec.into());
+    media.sample_rate = Some(info.sample_rate);
+    media.channels = Some(1);
+    media.declared_frames = Some(info.samples());
+    media.settle_duration();
+    let mut findings = Vec::new();
+    if info.trailing_bytes > 0 {
+        findings.push(Finding::warning(
+            code::AUDIO_TRUNCATED,
+            label,
+            format!(
+                "the last AMR frame is cut off ({} bytes after {} complete frames)",
+                info.trailing_bytes, info.frames
+            ),
+        ));
+    }
+    if depth == Depth::Decode {
+        findings.push(super::super::unsupported(label, info.codec));
+    }
+    Probed {
+        media: Some(media),
+        findings,
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,91 @@
+//! The earwitness command line: flags, one file per command, and what people see. The library
+//! does the work; this module turns flags into its options and its results into words and exit
+//! codes.
+
+mod args;
+mod error;
+mod handoff;
+mod keyfile;
+mod keys;
+mod progress;
+mod render;
+mod seal;
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use error::CliError;
+
+/// The exit codes, for every command's --help.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success; for verify, log, inspect of a bundle: VERIFIED (intact, and every event is
+     signed by a key you trust)
+  1  FAILED: the bundle is tampered with, damaged, or not a valid bundle; for transfer,
+     receive and note: nothing was added because the bundle failed
+  2  usage or I/O error: bad flags, no such file, a refused input or key, a hand-off the
+     custody rules do not allow
+  3  INTACT, NOT FULLY TRUSTED: every hash and signature holds, but you gave no trusted key,
+     or some events are signed by keys outside the ones you trust";
+
+/// Seal audio recordings into signed, independently verifiable evidence bundles.
+#[derive(Parser)]
+#[command(name = "earwitness", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Make a new Ed25519 signing key (OpenSSH format) and its .pub file, named after its holder.
+    #[command(after_help = EXIT_CODES)]
+    Keygen(keys::KeygenArgs),
+    /// Archive files and folders into one signed bundle.
+    #[command(after_help = EXIT_CODES)]
+    Seal(seal::SealArgs),
+    /// Check a bundle (a .zip, or an unzipped bundle folder): every hash, signature and link.
+    #[command(after_help = EXIT_CODES)]
+    Verify(verify::VerifyArgs),
+    /// Show what a bundle holds, or what earwitness reads in one recording.
+    #[command(after_help = EXIT_CODES)]
+    Inspect(verify::InspectArgs),
+    /// Hand a bundle to a recipient: verify it, then append a signed `transferred` event.
+    #[command(after_help = EXIT_CODES)]
+    Transfer(handoff::TransferArgs),
+    /// Take a bundle that was transferred to you: re-hash and verify all of it, then append a
+    /// signed `received` event (and write a receipt for the sender).
+    #[command(after_help = EXIT_CODES)]
+    Receive(handoff::ReceiveArgs),
+    /// Append a signed note to a bundle's custody record.
+    #[command(after_help = EXIT_CODES)]
+    Note(handoff::NoteArgs),
+    /// Show a bundle's custody timeline, and who holds it now.
+    #[command(after_help = EXIT_CODES)]
+    Log(verify::LogArgs),
+    /// Keys: show a key's fingerprint, its public key, and its line for a trust file.
+    #[command(subcommand)]
+    Key(keys::KeyCommand),
+    /// Trust files (OpenSSH allowed_signers): add a colleague's key under a name, list them.
+    #[command(subcommand)]
+    Trust(keys::TrustCommand),
+}
+
+/// Runs one command; returns the exit code.
+pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    let code = match cli.command {
+        Command::Keygen(a) => keys::keygen(a)?,
+        Command::Seal(a) => seal::seal(a)?,
+        Command::Verify(a) => verify::verify(a)?,
+        Command::Inspect(a) => verify::inspect(a)?,
+        Command::Transfer(a) => handoff::transfer(a)?,
+        Command::Receive(a) => handoff::receive(a)?,
+        Command::Note(a) => handoff::note(a)?,
+        Command::Log(a) => verify::log(a)?,
+        Command::Key(c) => keys::key(c)?,
+        Command::Trust(c) => keys::trust(c)?,
+    };
+    Ok(ExitCode::from(code))
+}

@@ -1,0 +1,60 @@
+//! Times as earwitness writes and shows them: RFC 3339 in UTC with whole seconds, the seal time
+//! (`SOURCE_DATE_EPOCH` or now), and local times for people.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+/// RFC 3339 in UTC with whole seconds: `2026-10-23T14:02:00Z`.
+pub fn rfc3339(t: Timestamp) -> String {
+    format!("{t:.0}")
+}
+
+/// The time of a new event or seal: `SOURCE_DATE_EPOCH` (whole seconds since 1970, UTC) when set,
+/// otherwise now; always truncated to whole seconds.
+pub fn event_time() -> Result<Timestamp, String> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => {
+            let secs: i64 = v
+                .trim()
+                .parse()
+                .map_err(|_| format!("SOURCE_DATE_EPOCH={v:?} is not a whole number of seconds"))?;
+            Timestamp::from_second(secs)
+                .map_err(|e| format!("SOURCE_DATE_EPOCH={v:?} is out of range: {e}"))
+        }
+        Err(_) => Timestamp::from_second(Timestamp::now().as_second()).map_err(|e| e.to_string()),
+    }
+}
+
+/// A time zone for showing times to people: an IANA name (`Europe/Paris`), `UTC`, or `local`
+/// (the system's zone).
+pub fn zone(name: &str) -> Result<TimeZone, String> {
+    match name {
+        "local" => Ok(TimeZone::system()),
+        "UTC" | "utc" | "Z" => Ok(TimeZone::UTC),
+        other => TimeZone::get(other).map_err(|_| {
+            format!(
+                "{other:?} is not a time zone name; use an IANA name such as Europe/Paris, or UTC"
+            )
+        }),
+    }
+}
+
+/// `t` in `tz`, for people: `2025-10-23 02:00:00 CEST (+02:00)`.
+pub fn in_zone(t: Timestamp, tz: &TimeZone) -> String {
+    let zoned = t.to_zoned_datetime(tz.clone());
+    zoned.strftime("%Y-%m-%d %H:%M:%S %Z (%:z)").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        let t = Timestamp::from_second(1_761_177_600).unwrap();
+        assert_eq!(rfc3339(t), "2025-10-23T00:00:00Z");
+        let paris = zone("Europe/Paris").unwrap();
+        assert_eq!(in_zone(t, &paris), "2025-10-23 02:00:00 CEST (+02:00)");
+        assert!(zone("Mars/Olympus").is_err());
+    }
+}

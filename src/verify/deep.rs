@@ -1,0 +1,210 @@
+//! Step 10 of docs/FORMAT.md §7 (`verify --deep`): decode every intact recording again, in the
+//! same isolated workers as `seal`, reading stored entries in place inside the ZIP (never
+//! extracted), and compare with what `evidence.json` recorded.
+
+use std::collections::HashSet;
+
+use super::read::Bag;
+use super::report::{DeepCheck, Findings};
+use crate::bundle::{Container, printable};
+use crate::evidence::{Evidence, Item, PCM_FORMAT_FLOAT};
+use crate::finding::code;
+use crate::probe::{self, Probed};
+
+/// How to decode again.
+#[derive(Clone, Debug)]
+pub struct Deep {
+    /// Where recordings are decoded.
+    pub probe: probe::Executor,
+    /// How many at once.
+    pub parallel: usize,
+}
+
+/// Decodes every intact payload recording again and compares it with `evidence.json`.
+pub(super) fn check_deep(
+    deep: &Deep,
+    container: &Container,
+    bag: &Bag,
+    evidence: &Evidence,
+    intact: &HashSet<String>,
+    findings: &mut Findings,
+) -> Vec<DeepCheck> {
+    let mut checks = Vec::new();
+    let mut jobs = Vec::new();
+    let mut items = Vec::new();
+    for item in &evidence.items {
+        let check = |result: &str| DeepCheck {
+            path: item.path.clone(),
+            result: result.to_string(),
+        };
+        if !intact.contains(&item.path) {
+            // Already failing: its bytes are not what was sealed.
+            checks.push(check("skipped"));
+            continue;
+        }
+        let Some(entry) = bag.payload_entries.get(&item.path) else {
+            continue;
+        };
+        match container.place(entry) {
+            Some(place) => {
+                jobs.push(probe::Job {
+                    input: probe::Input {
+                        path: place.path,
+                        window: place.window,
+                    },
+                    label: item.path.clone(),
+                    size: entry.size,
+                });
+                items.push(item);
+            }
+            None => {
+                findings.warning(
+                    code::MEDIA_UNCHECKED,
+                    printable(&item.path),
+                    "the entry is compressed, so it was not decoded again; unzip the bundle and verify the folder with --deep",
+                );
+                checks.push(check("not_decoded"));
+            }
+        }
+    }
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let results = deep
+        .probe
+        .run(&jobs, probe::Depth::Decode, deep.parallel, &never);
+    for (item, probed) in items.into_iter().zip(results) {
+        let result = compare_media(item, &probed, findings);
+        checks.push(DeepCheck {
+            path: item.path.clone(),
+            result: result.to_string(),
+        });
+    }
+    checks
+}
+
+fn compare_media(item: &Item, probed: &Probed, findings: &mut Findings) -> &'static str {
+    let shown = printable(&item.path);
+    let (recorded, now) = match (&item.media, &probed.media) {
+        (None, None) => return "same",
+        (Some(r), Some(n)) => (r, n),
+        (r, _) => {
+            let what = if r.is_some() {
+                "nothing can be read now"
+            } else {
+                "media can be read now"
+            };
+            findings.error(
+                code::MEDIA_MISMATCH,
+                shown,
+                format!("evidence.json and a fresh decode disagree: {what}"),
+            );
+            return "differs";
+        }
+    };
+    let mut differ: Vec<String> = Vec::new();
+    macro_rules! compare {
+        ($($field:ident),*) => {$(
+            if recorded.$field != now.$field {
+                differ.push(format!("{} {:?} -> {:?}", stringify!($field), recorded.$field, now.$field));
+            }
+        )*};
+    }
+    compare!(
+        container,
+        codec,
+        sample_rate,
+        channels,
+        bits_per_sample,
+        declared_frames,
+        decoded_frames,
+        embedded_checksum,
+        pcm_format,
+        pcm_sha256
+    );
+    if differ.is_empty() {
+        return "same";
+    }
+    let list = differ.join("; ");
+    // The payload's bytes passed their hash, so a difference here is the decoder's, not the
+    // file's. Integer (lossless) output is exact and must reproduce; float output from lossy
+    // decoders may differ in the last bits with the decoder version or the CPU's vector units.
+    let lossy = now.pcm_format.as_deref() == Some(PCM_FORMAT_FLOAT)
+        && !now.codec.as_deref().is_some_and(|c| c.starts_with("pcm_"));
+    let only_float_pcm = lossy && differ.len() == 1 && differ[0].starts_with("pcm_sha256");
+    if recorded.decoder != now.decoder || only_float_pcm {
+        findings.warning(
+            code::MEDIA_DECODER_CHANGED,
+            shown,
+            format!(
+                "a fresh decode differs ({list}); it used {} where the seal used {}. The file's bytes are intact, but a lossy decoder's output can change with its version or the CPU, so compare by hand",
+                now.decoder.as_deref().unwrap_or("no decoder"),
+                recorded.decoder.as_deref().unwrap_or("no decoder"),
+            ),
+        );
+        "decoder_changed"
+    } else {
+        findings.error(
+            code::MEDIA_MISMATCH,
+            shown,
+            format!("a fresh decode with the same decoder disagrees with evidence.json: {list}"),
+        );
+        "differs"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::Sha256;
+    use crate::evidence::{Media, Original};
+
+    fn item(media: Media) -> Item {
+        Item {
+            path: "data/originals/a.flac".into(),
+            size: 1,
+            sha256: Sha256::of(b"a"),
+            original: Original {
+                name: "a.flac".into(),
+                path: "a.flac".into(),
+                modified: None,
+            },
+            media: Some(media),
+            findings: Vec::new(),
+        }
+    }
+
+    fn media(pcm: &[u8], decoder: &str) -> Media {
+        let mut m = Media::new("flac", "symphonia 0.6.1".into());
+        m.decoder = Some(decoder.into());
+        m.decoded_frames = Some(100);
+        m.pcm_sha256 = Some(Sha256::of(pcm));
+        m
+    }
+
+    fn codes(recorded: Media, now: Media) -> Vec<String> {
+        let mut findings = Findings::default();
+        let probed = Probed {
+            media: Some(now),
+            findings: Vec::new(),
+        };
+        compare_media(&item(recorded), &probed, &mut findings);
+        findings.into_vec().into_iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn deep_compare_flags_a_different_decode() {
+        let d = "symphonia 0.6.1 flac";
+        assert!(codes(media(b"x", d), media(b"x", d)).is_empty());
+        assert_eq!(
+            codes(media(b"x", d), media(b"y", d)),
+            [code::MEDIA_MISMATCH]
+        );
+        let mut fewer = media(b"x", d);
+        fewer.decoded_frames = Some(99);
+        assert_eq!(codes(media(b"x", d), fewer), [code::MEDIA_MISMATCH]);
+        // Another decoder version: a person must compare; it is not called tampering.
+        assert_eq!(
+            codes(media(b"x", d), media(b"y", "symphonia 0.7.0 flac")),
+            [code::MEDIA_DECODER_CHANGED]
+        );
+    }
+}

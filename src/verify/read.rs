@@ -1,0 +1,315 @@
+//! Steps 1 to 3 of docs/FORMAT.md §7: open the container, find the bag, and read every entry
+//! once. Payload files are streamed into hashers; tag and custody files are read into memory,
+//! within per-file and total caps, so that no bundle can make verify hold more than a bounded
+//! amount of memory whatever it claims.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Read};
+
+use super::Options;
+use super::report::Findings;
+use crate::bundle::{self, Container, EntryError, EntryInfo, Problem, ProblemKind};
+use crate::custody::{self, CustodyFile};
+use crate::digest::{Digests, HashingReader, Sha256};
+use crate::finding::code;
+
+/// The most one tag file (`evidence.json` included) may hold.
+pub const TAG_FILE_CAP: u64 = 64 << 20;
+/// The most all tag and custody files together may hold in memory.
+pub const RETAINED_CAP: u64 = 128 << 20;
+/// The most one custody event may hold.
+pub const EVENT_CAP: u64 = 1 << 20;
+/// The most a key or signature file may hold.
+pub const SMALL_CAP: u64 = 64 << 10;
+
+/// A small file of the bag, read whole.
+pub(super) struct File {
+    pub bytes: Vec<u8>,
+    pub sha256: Sha256,
+}
+
+/// The bag as read: what every later step checks.
+#[derive(Default)]
+pub(super) struct Bag {
+    /// The bag's name (its top-level folder).
+    pub name: String,
+    /// Tag files by bag path.
+    pub tags: BTreeMap<String, File>,
+    /// Custody files by bag path.
+    pub custody: BTreeMap<String, File>,
+    /// Payload files whose bytes could all be read, by bag path: their digests.
+    pub payload: BTreeMap<String, Digests>,
+    /// Payload entries by bag path (for decoding them again in place).
+    pub payload_entries: HashMap<String, EntryInfo>,
+    /// Payload file count and bytes, as found.
+    pub payload_files: u64,
+    pub payload_bytes: u64,
+}
+
+/// The finding code for a structural problem of the container.
+pub(super) fn problem_code(kind: ProblemKind) -> &'static str {
+    match kind {
+        ProblemKind::Unreadable => code::BUNDLE_UNREADABLE,
+        ProblemKind::EntryUnreadable => code::BUNDLE_ENTRY_UNREADABLE,
+        ProblemKind::UnsafeName => code::BUNDLE_ENTRY_UNSAFE_NAME,
+        ProblemKind::NameAmbiguous => code::BUNDLE_ENTRY_NAME_AMBIGUOUS,
+        ProblemKind::Duplicate => code::BUNDLE_ENTRY_DUPLICATE,
+        ProblemKind::Overlap => code::BUNDLE_ENTRY_OVERLAP,
+        ProblemKind::Encrypted => code::BUNDLE_ENTRY_ENCRYPTED,
+        ProblemKind::Symlink => code::BUNDLE_ENTRY_SYMLINK,
+        ProblemKind::Compression => code::BUNDLE_ENTRY_COMPRESSION,
+        ProblemKind::Oversize => code::BUNDLE_ENTRY_OVERSIZE,
+        ProblemKind::HeaderMismatch => code::BUNDLE_ENTRY_HEADER_MISMATCH,
+        ProblemKind::DirectoryMismatch => code::BUNDLE_DIRECTORY_MISMATCH,
+        ProblemKind::HiddenBytes => code::BUNDLE_HIDDEN_BYTES,
+        ProblemKind::Folder => code::BUNDLE_ENTRY_FOLDER,
+    }
+}
+
+/// Step 1: the container's structural problems become findings.
+pub(super) fn record_problems(problems: Vec<Problem>, findings: &mut Findings) {
+    for p in problems {
+        let code = problem_code(p.kind);
+        match p.entry {
+            Some(entry) => findings.error(code, entry, p.message),
+            None => findings.push(crate::finding::Finding::new(
+                code,
+                crate::finding::Severity::Error,
+                p.message,
+            )),
+        }
+    }
+}
+
+/// The finding code for an entry that could not be read as declared.
+fn entry_error_code(error: &EntryError) -> &'static str {
+    match error {
+        EntryError::Crc { .. } => code::BUNDLE_ENTRY_CRC,
+        EntryError::Longer { .. } | EntryError::TooLarge { .. } => code::BUNDLE_ENTRY_OVERSIZE,
+        EntryError::Method(_) => code::BUNDLE_ENTRY_COMPRESSION,
+        _ => code::BUNDLE_ENTRY_UNREADABLE,
+    }
+}
+
+/// Step 2: the bag is the top-level folder with the most entries; everything else is a layout
+/// error. `None` when the bundle holds no files in a folder.
+pub(super) fn find_bag(entries: &[EntryInfo], findings: &mut Findings) -> Option<String> {
+    let mut tops: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in entries {
+        match e.name.split_once('/') {
+            Some((top, _)) => *tops.entry(top).or_default() += 1,
+            None => findings.error(
+                code::BUNDLE_LAYOUT,
+                bundle::printable(&e.name),
+                "a file at the top level; a bundle holds exactly one folder. If you made this ZIP \
+                 from inside the bag folder, zip the folder itself instead",
+            ),
+        }
+    }
+    let Some((&bag, _)) = tops.iter().max_by_key(|(_, n)| **n) else {
+        findings.error(code::BUNDLE_LAYOUT, "", "the bundle holds no files");
+        return None;
+    };
+    for top in tops.keys().filter(|t| **t != bag) {
+        findings.error(
+            code::BUNDLE_LAYOUT,
+            bundle::printable(top),
+            format!(
+                "a second top-level folder beside {:?}; a bundle holds exactly one",
+                bundle::printable(bag)
+            ),
+        );
+    }
+    Some(bag.to_string())
+}
+
+/// The cap for a file outside `data/`, by what its name says it is; `None` for a name that has
+/// no place in a bag (it is reported, never read).
+fn cap_for(rel: &str) -> Option<u64> {
+    if rel.starts_with("custody/") {
+        return match custody::classify(rel)? {
+            CustodyFile::Event(..) => Some(EVENT_CAP),
+            CustodyFile::Signature(_) | CustodyFile::Key => Some(SMALL_CAP),
+        };
+    }
+    super::bag::TAG_FILES.contains(&rel).then_some(TAG_FILE_CAP)
+}
+
+/// Step 3: reads every entry of the bag once.
+pub(super) fn read_bag(
+    container: &mut Container,
+    entries: &[EntryInfo],
+    bag_name: &str,
+    options: &Options,
+    known: Option<&HashMap<String, Digests>>,
+    findings: &mut Findings,
+) -> Bag {
+    let prefix = format!("{bag_name}/");
+    let mut bag = Bag {
+        name: bag_name.to_string(),
+        ..Bag::default()
+    };
+    let in_bag = || {
+        entries
+            .iter()
+            .filter_map(|e| e.name.strip_prefix(&prefix).map(|rel| (rel, e)))
+    };
+    let payload_total = in_bag()
+        .filter(|(rel, _)| rel.starts_with("data/"))
+        .map(|(_, e)| e.size)
+        .fold(0u64, u64::saturating_add);
+    options.progress.start(payload_total, entries.len());
+    options.progress.stage("verifying");
+    let mut retained = 0u64;
+    for (rel, e) in in_bag() {
+        let shown = bundle::printable(rel);
+        if rel.starts_with("data/") {
+            options.progress.file(rel);
+            bag.payload_files += 1;
+            bag.payload_bytes = bag.payload_bytes.saturating_add(e.size);
+            bag.payload_entries.insert(rel.to_string(), e.clone());
+            if let Some(d) = hash_payload(container, e, rel, options, known, findings) {
+                bag.payload.insert(rel.to_string(), d);
+            }
+            continue;
+        }
+        let Some(cap) = cap_for(rel) else {
+            let code = if rel.starts_with("custody/") {
+                code::CUSTODY_ENTRY_UNEXPECTED
+            } else {
+                code::BUNDLE_ENTRY_UNEXPECTED
+            };
+            let what = if rel.starts_with("custody/") {
+                "not part of the custody layout (events, their signatures, and signers' keys)"
+            } else {
+                "a file that is not one of the bag's tag files; nothing vouches for it"
+            };
+            findings.error(code, shown, what);
+            continue;
+        };
+        if e.size > cap {
+            findings.error(
+                code::BUNDLE_ENTRY_OVERSIZE,
+                shown,
+                format!(
+                    "the file declares {} bytes; a file of this kind holds at most {cap}",
+                    e.size
+                ),
+            );
+            continue;
+        }
+        retained = retained.saturating_add(e.size);
+        if retained > RETAINED_CAP {
+            findings.error(
+                code::BUNDLE_ENTRY_OVERSIZE,
+                shown,
+                format!(
+                    "the bag's tag and custody files together declare more than {RETAINED_CAP} bytes; the rest are not read"
+                ),
+            );
+            continue;
+        }
+        let bytes = match container.read_small(e, cap) {
+            Ok(b) => b,
+            Err(error) => {
+                findings.error(
+                    entry_error_code(&error),
+                    shown,
+                    format!("cannot be read: {error}"),
+                );
+                continue;
+            }
+        };
+        let file = File {
+            sha256: Sha256::of(&bytes),
+            bytes,
+        };
+        if rel.starts_with("custody/") {
+            bag.custody.insert(rel.to_string(), file);
+        } else {
+            bag.tags.insert(rel.to_string(), file);
+        }
+    }
+    bag
+}
+
+/// Hashes one payload entry (or, with digests measured while writing, checks its CRC and size
+/// against them) and returns its digests if its bytes could all be read.
+fn hash_payload(
+    container: &mut Container,
+    e: &EntryInfo,
+    rel: &str,
+    options: &Options,
+    known: Option<&HashMap<String, Digests>>,
+    findings: &mut Findings,
+) -> Option<Digests> {
+    let shown = bundle::printable(rel);
+    if let Some(known) = known {
+        let Some(d) = known.get(rel) else {
+            findings.error(
+                code::PAYLOAD_UNLISTED,
+                shown,
+                "written to the bundle but never hashed",
+            );
+            return None;
+        };
+        if e.size != d.len || e.crc32.is_some_and(|crc| crc != d.crc32) {
+            findings.error(
+                code::BUNDLE_ENTRY_CRC,
+                shown,
+                "the ZIP records another size or CRC-32 than the bytes that were hashed",
+            );
+        }
+        return Some(*d);
+    }
+    let reader = match container.open_entry(e) {
+        Ok(r) => r,
+        Err(error) => {
+            findings.error(
+                entry_error_code(&error),
+                shown,
+                format!("cannot be read: {error}"),
+            );
+            return None;
+        }
+    };
+    let mut hashing = HashingReader::new(reader);
+    let failure = crate::digest::with_copy_buffer(|buf| {
+        loop {
+            match hashing.read(buf) {
+                Ok(0) => break None,
+                Ok(n) => options.progress.advance(n as u64),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Some(e),
+            }
+        }
+    });
+    let digests = hashing.finish();
+    let Some(error) = failure else {
+        return Some(digests);
+    };
+    match EntryError::within(&error) {
+        // The CRC is checked at the end of the entry, after every byte went through the hasher,
+        // so the digest is complete and the manifest comparison still says what changed.
+        Some(crc @ EntryError::Crc { .. }) => {
+            findings.error(
+                code::BUNDLE_ENTRY_CRC,
+                shown,
+                format!("{crc}: the entry was altered or damaged"),
+            );
+            Some(digests)
+        }
+        Some(other) => {
+            findings.error(entry_error_code(other), shown, other.to_string());
+            None
+        }
+        None => {
+            findings.error(
+                code::BUNDLE_ENTRY_UNREADABLE,
+                shown,
+                format!("cannot be read: {error}"),
+            );
+            None
+        }
+    }
+}
