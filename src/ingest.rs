@@ -191,16 +191,18 @@ pub const ESCAPE: char = '~';
 ///
 /// Valid UTF-8 is kept exactly as it is (no Unicode normalisation, so names that differ only by
 /// NFC/NFD stay different), except that these are written as `~XX`, one per byte of their UTF-8
-/// (or raw) encoding: bytes that are not valid UTF-8, control characters (C0, DEL and C1), `\`,
-/// `%`, and `~` itself. So bundle names never hold `%`, CR or LF, which BagIt manifests would have
-/// to percent-encode (and which bagit-python does not decode), nor a backslash. The mapping is
-/// injective: two different names never collide. `docs/FORMAT.md` documents it.
+/// (or raw) encoding: bytes that are not valid UTF-8, control characters (C0, DEL and C1),
+/// invisible formatting characters (bidi overrides, zero-width characters: see
+/// [`crate::text::is_unsafe`]), `\`, `%`, and `~` itself. So bundle names never hold `%`, CR or
+/// LF, which BagIt manifests would have to percent-encode (and which bagit-python does not
+/// decode), nor a backslash, nor anything that hides or reorders text. The mapping is injective:
+/// two different names never collide. `docs/FORMAT.md` documents it.
 pub fn bag_component(name: &std::ffi::OsStr) -> String {
     let bytes = name.as_encoded_bytes();
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
-            if c.is_control() || matches!(c, '\\' | '%' | ESCAPE) {
+            if crate::text::is_unsafe(c) || matches!(c, '\\' | '%' | ESCAPE) {
                 let mut utf8 = [0u8; 4];
                 for b in c.encode_utf8(&mut utf8).bytes() {
                     out.push_str(&format!("{ESCAPE}{b:02X}"));
@@ -243,6 +245,10 @@ mod tests {
         assert_eq!(bag_component(OsStr::new("a\\b")), "a~5Cb");
         assert_eq!(bag_component(OsStr::new("a\nb")), "a~0Ab");
         assert_eq!(bag_component(OsStr::new("a\u{85}b")), "a~C2~85b");
+        assert_eq!(
+            bag_component(OsStr::new("evil\u{202e}vaw.txt")),
+            "evil~E2~80~AEvaw.txt"
+        );
         // NFC and NFD stay distinct.
         assert_ne!(
             bag_component(OsStr::new("caf\u{e9}")),

@@ -89,12 +89,15 @@ pub fn shorten(text: String, max: usize) -> String {
 /// (a surrogate pair above U+FFFF). Such characters can only occur inside JSON strings, where the
 /// escape means the same character, so the JSON value is unchanged.
 pub fn json_safe(json: &str) -> Cow<'_, str> {
-    if !json.chars().any(is_unsafe) {
+    // ASCII controls are escaped by the JSON writer inside strings; outside them they are the
+    // pretty printer's own line breaks.
+    let escape = |c: char| !c.is_ascii() && is_unsafe(c);
+    if !json.chars().any(escape) {
         return Cow::Borrowed(json);
     }
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
-        if is_unsafe(c) {
+        if escape(c) {
             let mut units = [0u16; 2];
             for unit in c.encode_utf16(&mut units) {
                 let _ = write!(out, "\\u{unit:04x}");
@@ -180,6 +183,9 @@ mod tests {
         assert_eq!(json_safe("\"\u{e0041}\""), "\"\\udb40\\udc41\"");
         let parsed: String = serde_json::from_str(&json_safe("\"x\u{2066}y\"")).unwrap();
         assert_eq!(parsed, "x\u{2066}y");
+        let pretty = serde_json::to_string_pretty(&serde_json::json!({"a": "\u{202e}\n"})).unwrap();
+        let back: serde_json::Value = serde_json::from_str(&json_safe(&pretty)).unwrap();
+        assert_eq!(back["a"], "\u{202e}\n");
     }
 
     #[test]

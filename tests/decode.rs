@@ -122,13 +122,13 @@ fn broken_fixtures_get_honest_findings() {
     );
     assert_eq!(
         media("broken/flac-wrong-md5.flac").embedded_checksum,
-        Some(earwitness::probe::EmbeddedChecksum::Mismatch)
+        Some(earwitness::evidence::EmbeddedChecksum::Mismatch)
     );
     // An all-zero MD5 means no checksum: never "verified".
     assert!(codes("broken/flac-zero-md5.flac").is_empty());
     assert_eq!(
         media("broken/flac-zero-md5.flac").embedded_checksum,
-        Some(earwitness::probe::EmbeddedChecksum::Absent)
+        Some(earwitness::evidence::EmbeddedChecksum::Absent)
     );
     assert!(
         codes("broken/flac-flipped-audio-byte.flac")
@@ -143,7 +143,7 @@ fn broken_fixtures_get_honest_findings() {
     // The good FLAC's MD5 is really checked.
     assert_eq!(
         media("audio/music-44k-stereo.flac").embedded_checksum,
-        Some(earwitness::probe::EmbeddedChecksum::Verified)
+        Some(earwitness::evidence::EmbeddedChecksum::Verified)
     );
     // Clean recordings have no findings (AMR has no decoder, and says so).
     for clean in [
@@ -237,7 +237,7 @@ fn decoder_crashes_and_hangs_are_isolated_in_workers() {
     let out_path = s.path("faults.zip");
     let start = std::time::Instant::now();
     let out = run(bin()
-        .env(earwitness::probe::worker::FAULT_ENV, "1")
+        .env(earwitness::faults::FAULT_ENV, "1")
         .args([
             "seal",
             "--jobs",

@@ -5,7 +5,8 @@ mod common;
 
 use common::zipcraft::{self, Entry};
 use common::{Scratch, bin, code, fixtures, read_zip, run, verify_codes};
-use earwitness::verify::{VerifyOptions, verify_bytes};
+use earwitness::keys::Trust;
+use earwitness::verify::{Options, verify_bytes};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -15,11 +16,10 @@ fn sealed(s: &Scratch, inputs: &[PathBuf]) -> (PathBuf, PathBuf) {
     (bundle, key.with_extension("pub"))
 }
 
-fn trust(pubkey: &Path) -> VerifyOptions {
-    VerifyOptions {
-        trust: vec![earwitness::keys::parse_trust(pubkey.to_str().unwrap()).unwrap()],
-        ..VerifyOptions::default()
-    }
+fn trust(pubkey: &Path) -> Options {
+    Options::trusting(Trust::Pinned(vec![
+        earwitness::keys::parse_trust(pubkey.to_str().unwrap()).unwrap(),
+    ]))
 }
 
 /// Row 16: every byte of evidence.json, each manifest, bag-info.txt, each custody event, each
@@ -321,13 +321,13 @@ fn disk_full_and_failing_fsync_leave_nothing_behind() {
     let s = Scratch::new();
     let key = s.keygen("officer");
     for (var, value, needle) in [
-        (earwitness::bundle::DISK_FULL_ENV, "30000", "no space left"),
-        (earwitness::bundle::DISK_FULL_ENV, "1", "no space left"),
-        (earwitness::bundle::FSYNC_FAIL_ENV, "1", "fsync"),
+        (earwitness::faults::DISK_FULL_ENV, "30000", "no space left"),
+        (earwitness::faults::DISK_FULL_ENV, "1", "no space left"),
+        (earwitness::faults::FSYNC_FAIL_ENV, "1", "fsync"),
     ] {
         let out_path = s.path("full.zip");
         let out = run(bin()
-            .env(earwitness::probe::worker::FAULT_ENV, "1")
+            .env(earwitness::faults::FAULT_ENV, "1")
             .env(var, value)
             .arg("seal")
             .arg("--key")
@@ -351,8 +351,8 @@ fn disk_full_and_failing_fsync_leave_nothing_behind() {
     let before = std::fs::read(&bundle).unwrap();
     let other = s.keygen("lawyer");
     let out = run(bin()
-        .env(earwitness::probe::worker::FAULT_ENV, "1")
-        .env(earwitness::bundle::FSYNC_FAIL_ENV, "1")
+        .env(earwitness::faults::FAULT_ENV, "1")
+        .env(earwitness::faults::FSYNC_FAIL_ENV, "1")
         .arg("transfer")
         .arg(&bundle)
         .arg("--key")
@@ -381,8 +381,8 @@ fn a_failed_seal_does_not_wait_for_decoding_to_finish() {
     std::fs::write(inputs.join("b-big.bin"), vec![7u8; 64 << 20]).unwrap();
     let start = std::time::Instant::now();
     let out = run(bin()
-        .env(earwitness::probe::worker::FAULT_ENV, "1")
-        .env(earwitness::bundle::DISK_FULL_ENV, (32u64 << 20).to_string())
+        .env(earwitness::faults::FAULT_ENV, "1")
+        .env(earwitness::faults::DISK_FULL_ENV, (32u64 << 20).to_string())
         .args(["seal", "--decode-timeout", "60", "--key"])
         .arg(&key)
         .arg("--out")
@@ -404,7 +404,7 @@ fn kill_9_during_a_seal_leaves_the_old_bundle_or_none() {
     // A hanging decode keeps the seal busy after the copy, with the temporary file half made.
     for (output, force) in [(old.clone(), true), (s.path("fresh.zip"), false)] {
         let mut cmd = bin();
-        cmd.env(earwitness::probe::worker::FAULT_ENV, "1")
+        cmd.env(earwitness::faults::FAULT_ENV, "1")
             .args(["seal", "--decode-timeout", "60", "--key"])
             .arg(&key)
             .arg("--out")

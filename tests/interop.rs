@@ -62,14 +62,14 @@ fn openssl_verify(bag: &Path, trusted_pub: &Path) -> bool {
     std::fs::copy(trusted_pub, bag.parent().unwrap().join("signer.pub")).unwrap();
     let text = std::fs::read_to_string(bag.join("VERIFY.txt")).unwrap();
     let start = text
-        .find("    (printf")
+        .find("\n(printf")
         .expect("VERIFY.txt has the OpenSSL key conversion");
     let end = start
         + text[start..]
             .find("custody/0001-sealed.json.sig\n")
             .expect("and the openssl command")
         + "custody/0001-sealed.json.sig".len();
-    let script = text[start..end].replace("\\\n", " ");
+    let script = &text[start + 1..end];
     ok_in(
         bag,
         Command::new("bash")
@@ -102,8 +102,7 @@ fn ssh_keygen_verify(bag: &Path, trusted_pub: &Path, scratch: &Scratch) -> bool 
 
 /// The Python block of VERIFY.txt, run as written.
 fn python_snippet(bag: &Path) -> bool {
-    let script = common::verify_txt_python(bag);
-    ok_in(bag, Command::new("python3").arg("-c").arg(script))
+    common::run_verify_txt_block(bag, None).status.success()
 }
 
 #[test]

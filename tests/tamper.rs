@@ -204,7 +204,8 @@ fn signer_outside_the_trusted_keys() {
         &c.bundle,
         &["--trust", other.with_extension("pub").to_str().unwrap()],
     );
-    assert_eq!(code, 1);
+    // Intact, but not signed by the key the verifier trusts: exit 3, never 0.
+    assert_eq!(code, 3);
     assert!(found.iter().any(|f| f == "signer.untrusted"), "{found:?}");
     // Trust by fingerprint works the same way as trust by file.
     let fp = std::process::Command::new("ssh-keygen")
@@ -224,9 +225,13 @@ fn signer_outside_the_trusted_keys() {
 fn no_trust_given_is_intact_but_untrusted() {
     let c = sealed();
     let out = common::run(common::bin().arg("verify").arg(&c.bundle));
-    assert_eq!(common::code(&out), 0);
+    assert_eq!(common::code(&out), 3);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("NOT TRUSTED"), "{text}");
+    assert!(
+        text.contains("RESULT: INTACT, NOT FULLY TRUSTED."),
+        "{text}"
+    );
+    assert!(text.contains("you gave no trusted key"), "{text}");
     assert!(text.contains("SHA256:"), "{text}");
 }
 
@@ -242,7 +247,8 @@ fn a_key_swapped_into_the_bundle_is_not_trusted() {
         &[fixtures().join("other/notes.txt")],
     );
     let (code, found) = verify_codes(&forged, &["--trust", c.pubkey.to_str().unwrap()]);
-    assert_eq!(code, 1);
+    // Never VERIFIED: a script that checks only for exit 0 refuses the self-signed forgery.
+    assert_eq!(code, 3);
     assert!(found.iter().any(|f| f == "signer.untrusted"), "{found:?}");
 }
 

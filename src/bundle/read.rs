@@ -122,6 +122,12 @@ pub fn open_reader(
 fn cross_check(reader: &mut Box<dyn ReadSeek>, records: &[Record], problems: &mut Vec<Problem>) {
     use zip::read::{ArchiveOffset, Config};
     let quiet = problems.is_empty();
+    let mut names = HashSet::with_capacity(records.len());
+    if !records.iter().all(|r| names.insert(r.name.as_slice())) {
+        // The zip crate keeps one of two entries with the same name, so its list cannot match;
+        // duplicates get their own finding.
+        return;
+    }
     let config = Config {
         archive_offset: ArchiveOffset::Known(0),
     };

@@ -118,6 +118,21 @@ impl CliError {
     }
 }
 
+/// An error and its sources, as one line: `what: why: the OS's reason`.
+pub fn describe(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
+}
+
 impl From<io::Error> for CliError {
     fn from(e: io::Error) -> Self {
         Self::io("cannot write the output", e)
@@ -126,7 +141,7 @@ impl From<io::Error> for CliError {
 
 impl From<KeyError> for CliError {
     fn from(e: KeyError) -> Self {
-        Self::usage(e.to_string())
+        Self::usage(describe(&e))
     }
 }
 

@@ -177,7 +177,7 @@ fn run(
         Err(e @ HandoffError::Claim(_)) => {
             Err(CliError::usage(e.to_string()).hint("retype the text without it"))
         }
-        Err(e) => Err(CliError::usage(e.to_string())),
+        Err(e) => Err(CliError::usage(error::describe(&e))),
     }
 }
 

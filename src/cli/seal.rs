@@ -68,7 +68,7 @@ pub fn seal(a: SealArgs) -> Result<u8, CliError> {
             SealError::Claim(_) => Some("retype the text without it"),
             _ => None,
         };
-        let err = CliError::usage(e.to_string());
+        let err = CliError::usage(super::error::describe(&e));
         match hint {
             Some(h) => err.hint(h),
             None => err,

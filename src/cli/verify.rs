@@ -142,7 +142,6 @@ pub fn verify(a: VerifyArgs) -> Result<u8, CliError> {
         deep,
         expect_receipts: receipts(&a.expect_receipt)?,
         progress: SharedProgress(bar.clone()),
-        ..Options::default()
     };
     let report = run_verify(&a.bundle, &options)?;
     bar.finish();

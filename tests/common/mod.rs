@@ -160,19 +160,33 @@ pub fn partial_files(dir: &Path) -> Vec<String> {
         .expect("read the scratch folder")
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(earwitness::bundle::PARTIAL_SUFFIX))
+        .filter(|n| n.ends_with(earwitness::atomic::PARTIAL_SUFFIX))
         .collect()
 }
 
-/// The Python block of a bag's VERIFY.txt, unindented, ready for `python3 -c`.
-pub fn verify_txt_python(bag: &Path) -> String {
+/// The Python block of a bag's VERIFY.txt, exactly as printed: the shell here-document from
+/// `python3 - <<'PY'` to the line `PY`, which a person pastes into a shell.
+pub fn verify_txt_block(bag: &Path) -> String {
     let text = std::fs::read_to_string(bag.join("VERIFY.txt")).expect("VERIFY.txt");
-    let open = "python3 - <<'PY'\n";
-    let start = text.find(open).expect("VERIFY.txt has a Python block") + open.len();
-    let end = start + text[start..].find("    PY\n").expect("the block ends");
-    text[start..end]
-        .lines()
-        .map(|l| l.strip_prefix("    ").unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n")
+    let start = text
+        .find("python3 - <<'PY'\n")
+        .expect("VERIFY.txt has a Python block");
+    let end = start + text[start..].find("\nPY\n").expect("the block ends") + "\nPY\n".len();
+    text[start..end].to_string()
+}
+
+/// Runs VERIFY.txt's Python block with bash inside `bag`, as a person pasting it would; with
+/// `trusted`, the TRUSTED line is replaced by those fingerprints first.
+pub fn run_verify_txt_block(bag: &Path, trusted: Option<&[String]>) -> Output {
+    let mut block = verify_txt_block(bag);
+    if let Some(fps) = trusted {
+        let line = block
+            .lines()
+            .find(|l| l.starts_with("TRUSTED = "))
+            .expect("a TRUSTED line")
+            .to_string();
+        let quoted: Vec<String> = fps.iter().map(|f| format!("\"{f}\"")).collect();
+        block = block.replace(&line, &format!("TRUSTED = {{{}}}", quoted.join(", ")));
+    }
+    run(Command::new("bash").current_dir(bag).arg("-c").arg(block))
 }
