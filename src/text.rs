@@ -40,10 +40,13 @@ const INVISIBLE: [(u32, u32); 21] = [
 /// character (bidirectional overrides and isolates, zero-width spaces and joiners, the byte order
 /// mark, tag characters), or a line or paragraph separator.
 pub fn is_unsafe(c: char) -> bool {
-    if c.is_control() {
-        return true;
+    if c.is_ascii() {
+        return c.is_ascii_control();
     }
     let cp = u32::from(c);
+    if cp < 0xAD {
+        return c.is_control();
+    }
     INVISIBLE.iter().any(|&(lo, hi)| (lo..=hi).contains(&cp))
 }
 
@@ -51,7 +54,8 @@ pub fn is_unsafe(c: char) -> bool {
 /// `\r`, or `\u{202e}`. A backslash is doubled, so an escape in the output always means an escaped
 /// character. Returns the text unchanged (borrowed) when nothing needs escaping.
 pub fn safe(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| is_unsafe(c) || c == '\\') {
+    let plain = |b: &u8| (0x20..0x7f).contains(b) && *b != b'\\';
+    if text.bytes().all(|b| plain(&b)) || !text.chars().any(|c| is_unsafe(c) || c == '\\') {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -77,7 +81,7 @@ pub fn safe_short(text: &str, max: usize) -> String {
 
 /// `text` cut to at most `max` characters, ending in `...` when cut.
 pub fn shorten(text: String, max: usize) -> String {
-    if text.chars().count() <= max {
+    if text.len() <= max || text.chars().count() <= max {
         return text;
     }
     let head: String = text.chars().take(max.saturating_sub(3)).collect();

@@ -236,7 +236,7 @@ if everything != expected:
 if untrusted:
     print("INTACT, NOT FULLY TRUSTED: event(s)", ", ".join(map(str, untrusted)), "are signed by keys not in TRUSTED")
     sys.exit(3)
-print("all", len(events), "events verified")
+print(f"all {len(events)} events verified" if len(events) > 1 else "the 1 event verified")
 PY
 
    Does NOT prove: who holds a key (only your own check of the fingerprint does), or that no

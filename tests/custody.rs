@@ -737,3 +737,153 @@ fn only_the_holder_can_transfer() {
         );
     }
 }
+
+#[test]
+fn a_receipt_must_name_a_signed_received_event() {
+    let p = people();
+    let bundle = p.chain("case");
+    let good = p.s.path("case-receipt-3.json");
+    let receipt: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&good).unwrap()).unwrap();
+    let write = |name: &str, r: &serde_json::Value| {
+        let path = p.s.path(name);
+        std::fs::write(&path, serde_json::to_vec_pretty(r).unwrap()).unwrap();
+        path
+    };
+    // Pointing at another event.
+    let mut moved = receipt.clone();
+    moved["event_path"] = "custody/0002-transferred.json".into();
+    // A receipt made for the transfer: its own event text, hash and signature, all consistent.
+    let entries = zipcraft::entries_of(&bundle);
+    let transfer = data(&entries, "custody/0002-transferred.json");
+    let transfer_sig = data(&entries, "custody/0002-transferred.json.sig");
+    let mut for_transfer = receipt.clone();
+    for_transfer["event_path"] = "custody/0002-transferred.json".into();
+    for_transfer["event"] = String::from_utf8(transfer.to_vec()).unwrap().into();
+    for_transfer["event_sha256"] = earwitness::digest::Sha256::of(transfer).to_hex().into();
+    for_transfer["signature_hex"] = hex::encode(transfer_sig).into();
+    // A signature that does not verify.
+    let mut unsigned = receipt.clone();
+    let mut sig = receipt["signature_hex"].as_str().unwrap().to_string();
+    sig.replace_range(0..2, if sig.starts_with("00") { "11" } else { "00" });
+    unsigned["signature_hex"] = sig.into();
+    for (name, r) in [
+        ("moved.json", &moved),
+        ("transfer.json", &for_transfer),
+        ("unsigned.json", &unsigned),
+    ] {
+        let path = write(name, r);
+        p.expect(
+            &bundle,
+            &["--expect-receipt", path.to_str().unwrap()],
+            &["custody.receipt.invalid"],
+        );
+    }
+    let args = p.trusted();
+    let (c, found) = verify_codes(
+        &bundle,
+        &[
+            &args[0],
+            &args[1],
+            "--expect-receipt",
+            good.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(c, 0, "{found:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_hand_off_through_a_symbolic_link_updates_the_file_it_points_to() {
+    let p = people();
+    let bundle =
+        p.s.seal(&p.officer, "case", &[fixtures().join("other/notes.txt")]);
+    let link = p.s.path("link.zip");
+    std::os::unix::fs::symlink(&bundle, &link).unwrap();
+    ok(bin()
+        .arg("note")
+        .arg(&link)
+        .arg("--key")
+        .arg(&p.officer)
+        .args(["--text", "through a link"]));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link was replaced by a file"
+    );
+    let entries = zipcraft::entries_of(&bundle);
+    assert!(entries.iter().any(|e| e.name.ends_with("0002-noted.json")));
+}
+
+#[test]
+fn hand_offs_check_earlier_signers_against_the_trust_given() {
+    let p = people();
+    let bundle =
+        p.s.seal(&p.officer, "case", &[fixtures().join("other/notes.txt")]);
+    // Trusting only the court: the officer's seal is not trusted, so nothing is appended (exit 3).
+    let before = std::fs::read(&bundle).unwrap();
+    let out = run(bin()
+        .arg("note")
+        .arg(&bundle)
+        .arg("--key")
+        .arg(&p.lawyer)
+        .args(["--text", "x", "--trust", &pubkey(&p.court)]));
+    assert_eq!(code(&out), 3);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Nothing was added"));
+    assert_eq!(std::fs::read(&bundle).unwrap(), before);
+    // Trusting the officer: it goes ahead, and says nothing about unchecked signers.
+    let out = run(bin()
+        .arg("note")
+        .arg(&bundle)
+        .arg("--key")
+        .arg(&p.lawyer)
+        .args(["--text", "x", "--trust", &pubkey(&p.officer)]));
+    assert_eq!(code(&out), 0);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("NOT checked"));
+    // Without trust: it goes ahead, and names the earlier signers as not checked.
+    let out = run(bin()
+        .arg("note")
+        .arg(&bundle)
+        .arg("--key")
+        .arg(&p.court)
+        .args(["--text", "y"]));
+    assert_eq!(code(&out), 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("NOT checked against keys you trust"),
+        "{text}"
+    );
+    for key in [&p.officer, &p.lawyer] {
+        let (vk, _) = earwitness::keys::load_public(&key.with_extension("pub")).unwrap();
+        let fp = earwitness::keys::Fingerprint::of(&vk).to_string();
+        assert!(text.contains(&fp), "{fp} not named in {text}");
+    }
+}
+
+#[test]
+fn trust_file_validity_and_options_are_honoured() {
+    let p = people();
+    let bundle =
+        p.s.seal(&p.officer, "case", &[fixtures().join("other/notes.txt")]);
+    let line = std::fs::read_to_string(p.officer.with_extension("pub")).unwrap();
+    let file = p.s.path("allowed");
+    // The bundle was sealed at 2025-10-23 (SOURCE_DATE_EPOCH in the helper).
+    for (options, want) in [
+        ("valid-before=\"20250101Z\"", 3),
+        ("valid-after=\"20260101Z\"", 3),
+        ("valid-after=\"20250101Z\",valid-before=\"20260101Z\"", 0),
+        ("namespaces=\"git\"", 2),
+        ("cert-authority", 2),
+        ("no-touch-required", 2),
+    ] {
+        std::fs::write(&file, format!("officer {options} {line}")).unwrap();
+        let out = run(bin()
+            .arg("verify")
+            .arg(&bundle)
+            .arg("--trust-file")
+            .arg(&file));
+        assert_eq!(code(&out), want, "{options}");
+    }
+}

@@ -84,11 +84,10 @@ pub(super) fn check_payload_manifest(
     let mut listed = HashSet::with_capacity(manifest.len());
     for (path, expected) in &manifest {
         listed.insert(path.as_str());
-        let shown = printable(path);
         if !path.starts_with("data/") {
             findings.error(
                 code::MANIFEST_INVALID,
-                shown,
+                printable(path),
                 "the manifest lists a file outside data/",
             );
             continue;
@@ -98,7 +97,7 @@ pub(super) fn check_payload_manifest(
             Some(actual) => findings.push(
                 Finding::error(
                     code::PAYLOAD_HASH_MISMATCH,
-                    shown,
+                    printable(path),
                     format!(
                         "SHA-256 is {}, but the manifest says {expected}: the file was changed",
                         actual.sha256
@@ -107,10 +106,10 @@ pub(super) fn check_payload_manifest(
                 .values(expected, actual.sha256),
             ),
             // It may exist but have been unreadable; that has its own finding already.
-            None if findings.has_error_at(&shown) => {}
+            None if findings.has_error_at(&printable(path)) => {}
             None => findings.error(
                 code::PAYLOAD_MISSING,
-                shown,
+                printable(path),
                 "listed in the manifest, but not in the bundle",
             ),
         }
