@@ -332,6 +332,8 @@ fn measured(cmd: &mut Command, limit_mib: u64) -> (i32, u64, std::time::Duration
         });
     }
     let start = std::time::Instant::now();
+    // The child is reaped by wait4 below, which also gives its resource usage.
+    #[allow(clippy::zombie_processes)]
     let child = cmd
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -8,6 +8,7 @@
 //! knows nothing of audio, manifests or finding codes: it reports [`Problem`]s and
 //! [`EntryError`]s, and `verify` decides what they mean.
 
+mod local;
 mod names;
 pub mod read;
 mod structure;

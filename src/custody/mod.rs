@@ -23,8 +23,7 @@ pub const FORMAT: &str = "earwitness-custody/1";
 pub const DIR: &str = "custody";
 /// The folder of signers' public keys inside the bag.
 pub const KEYS_DIR: &str = "custody/keys";
-/// The SSHSIG namespace of every custody signature.
-pub const SSHSIG_NAMESPACE: &str = "earwitness";
+pub use crate::keys::SSHSIG_NAMESPACE;
 
 /// One custody event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

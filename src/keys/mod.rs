@@ -25,6 +25,9 @@ pub use trust::{
     parse_allowed_signers, parse_trust,
 };
 
+/// The SSHSIG namespace of every earwitness signature.
+pub const SSHSIG_NAMESPACE: &str = "earwitness";
+
 /// The environment variable that supplies a key's passphrase to scripts.
 pub const PASSPHRASE_ENV: &str = "EARWITNESS_PASSPHRASE";
 

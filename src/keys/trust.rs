@@ -9,8 +9,9 @@ use std::path::Path;
 use ed25519_dalek::VerifyingKey;
 use jiff::Timestamp;
 
-use super::{Fingerprint, KeyError, load_public, parse_public_openssh, public_line};
-use crate::custody::SSHSIG_NAMESPACE;
+use super::{
+    Fingerprint, KeyError, SSHSIG_NAMESPACE, load_public, parse_public_openssh, public_line,
+};
 
 /// A key the verifying person trusts.
 #[derive(Clone, Debug, PartialEq, Eq)]
