@@ -71,7 +71,7 @@ pub enum SealError {
     #[error(transparent)]
     Ingest(#[from] IngestError),
     /// The output exists and `force` was not given.
-    #[error("{0}: already exists; choose another output, or pass --force to replace it")]
+    #[error("{0}: already exists")]
     OutputExists(PathBuf),
     /// An input changed while it was being read.
     #[error(

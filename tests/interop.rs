@@ -253,3 +253,42 @@ fn python_check_refuses_the_small_order_key_forgery() {
         "the forged event passed VERIFY.txt's Python check"
     );
 }
+
+#[test]
+fn ssh_keygen_refuses_what_earwitness_refuses_in_an_sshsig() {
+    // The SSHSIG's signature blob relabelled ssh-rsa: ssh-keygen refuses it, and so must we
+    // (fixtures/vectors/sshsig-labelled-rsa.expect says custody.sshsig.invalid).
+    if !have_tool("ssh-keygen", &[]) {
+        return;
+    }
+    let scratch = Scratch::new();
+    let dest = scratch.path("u");
+    unzip(&fixtures().join("vectors/sshsig-labelled-rsa.zip"), &dest);
+    let bag = dest.join("good");
+    let key = std::fs::read_to_string(fixtures().join("vectors/key.pub")).unwrap();
+    let allowed = scratch.path("allowed");
+    std::fs::write(&allowed, format!("signer namespaces=\"earwitness\" {key}")).unwrap();
+    let out = run(Command::new("ssh-keygen")
+        .current_dir(&bag)
+        .args(["-Y", "verify", "-f"])
+        .arg(&allowed)
+        .args([
+            "-I",
+            "signer",
+            "-n",
+            "earwitness",
+            "-s",
+            "custody/0001-sealed.json.sshsig",
+        ])
+        .stdin(std::fs::File::open(bag.join("custody/0001-sealed.json")).unwrap()));
+    assert!(
+        !out.status.success(),
+        "ssh-keygen accepted the relabelled SSHSIG"
+    );
+    let (c, found) = verify_codes(&fixtures().join("vectors/sshsig-labelled-rsa.zip"), &[]);
+    assert_eq!(c, 1);
+    assert!(
+        found.iter().any(|f| f == "custody.sshsig.invalid"),
+        "{found:?}"
+    );
+}

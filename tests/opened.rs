@@ -472,3 +472,33 @@ fn small_hostile_bundles_cannot_take_memory_or_time() {
     assert!(rss_mib < 256, "verify used {rss_mib} MiB");
     assert!(took.as_secs_f64() < 5.0, "verify took {took:?}");
 }
+
+/// An unzipped bundle folder: a file replaced between listing and reading is not read.
+#[cfg(unix)]
+#[test]
+fn a_folder_file_swapped_after_listing_is_refused() {
+    let s = Scratch::new();
+    let key = s.keygen("officer");
+    let bundle = s.seal(&key, "case", &[fixtures().join("other/notes.txt")]);
+    let dest = s.path("u");
+    common::unzip(&bundle, &dest);
+    let bag = dest.join("case");
+    let opened = earwitness::bundle::open(&bag).unwrap().unwrap();
+    let mut container = opened.container;
+    let notes = opened
+        .entries
+        .iter()
+        .find(|e| e.name.ends_with("notes.txt"))
+        .unwrap();
+    // Swap the file for another one (a new inode), then for a link to it.
+    let path = bag.join("data/originals/notes.txt");
+    std::fs::write(s.path("other.txt"), b"other words\n").unwrap();
+    std::fs::rename(s.path("other.txt"), &path).unwrap();
+    assert!(matches!(
+        container.read_small(notes, 1 << 20),
+        Err(earwitness::bundle::EntryError::Replaced)
+    ));
+    std::fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink(s.path("elsewhere"), &path).unwrap();
+    assert!(container.read_small(notes, 1 << 20).is_err());
+}

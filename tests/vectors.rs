@@ -100,3 +100,80 @@ fn resealing_the_vector_inputs_reproduces_good_zip() {
     );
     assert_eq!(c, 0, "{findings:?}");
 }
+
+/// The stock-tool path of VERIFY.txt (sha256sum -c on both manifests, then its Python block, with
+/// the test key trusted) refuses every bag-level vector that earwitness refuses, and accepts the
+/// good ones: on the folder that `unzip` extracts, as a person would.
+#[test]
+fn the_stock_tool_steps_refuse_what_earwitness_refuses() {
+    use common::{have_python_module, have_tool};
+    if !have_tool("unzip", &["-v"])
+        || !have_tool("sha256sum", &["--version"])
+        || !have_python_module("cryptography")
+    {
+        return;
+    }
+    let dir = fixtures().join("vectors");
+    let (vk, _) = earwitness::keys::load_public(&dir.join("key.pub")).unwrap();
+    let trusted = [earwitness::keys::Fingerprint::of(&vk).to_string()];
+    let bag_level = [
+        ("good", true),
+        ("rezipped-deflate", true),
+        ("payload-flipped", false),
+        ("payload-missing", false),
+        ("payload-extra", false),
+        ("evidence-flipped", false),
+        ("manifest-flipped", false),
+        ("bag-info-flipped", false),
+        ("event-flipped", false),
+        ("sig-flipped", false),
+        ("weak-key", false),
+        ("no-custody", false),
+        ("unlisted-tag-file", false),
+        ("event-renamed", false),
+        ("key-commented", false),
+        ("sshsig-labelled-rsa", false),
+    ];
+    let scratch = tempfile::tempdir().unwrap();
+    for (name, good) in bag_level {
+        let expect = std::fs::read_to_string(dir.join(format!("{name}.expect"))).unwrap();
+        assert_eq!(
+            expect.starts_with("exit: 0"),
+            good,
+            "{name}.expect disagrees"
+        );
+        let dest = scratch.path().join(name);
+        std::fs::create_dir(&dest).unwrap();
+        let out = run(std::process::Command::new("unzip")
+            .arg("-q")
+            .arg(dir.join(format!("{name}.zip")))
+            .arg("-d")
+            .arg(&dest));
+        assert!(out.status.success(), "unzip failed on {name}");
+        let bag = dest.join("good");
+        let sums = ["manifest-sha256.txt", "tagmanifest-sha256.txt"]
+            .iter()
+            .all(|m| {
+                bag.join(m).exists()
+                    && run(std::process::Command::new("sha256sum")
+                        .current_dir(&bag)
+                        .args(["-c", "--strict", "--quiet", m]))
+                    .status
+                    .success()
+            });
+        let python = bag.join("VERIFY.txt").exists()
+            && common::run_verify_txt_block(&bag, Some(&trusted))
+                .status
+                .success();
+        assert_eq!(
+            sums && python,
+            good,
+            "{name}: the stock-tool steps {} (sha256sum {sums}, python {python})",
+            if good {
+                "refused a good bundle"
+            } else {
+                "accepted a bundle earwitness refuses"
+            }
+        );
+    }
+}

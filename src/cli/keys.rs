@@ -83,7 +83,9 @@ pub fn keygen(a: KeygenArgs) -> Result<u8, CliError> {
         passphrase.as_deref().map(String::as_str),
     )
     .map_err(|e| match e {
-        keys::KeyError::Exists(_) => CliError::from(e).hint("pass --force to replace it"),
+        keys::KeyError::Exists(_) => {
+            CliError::from(e).hint("choose another --out, or pass --force to replace it")
+        }
         other => other.into(),
     })?;
     let mut out = io::stdout().lock();

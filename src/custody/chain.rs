@@ -170,6 +170,8 @@ pub struct Chain {
     seq: u32,
     last_sha: Option<Sha256>,
     holder: Option<Fingerprint>,
+    /// The name the holder's event claims (the sealer's or the receiver's actor).
+    holder_name: Option<String>,
     pending: Option<Pending>,
     last_time: Option<Timestamp>,
 }
@@ -224,6 +226,9 @@ impl Chain {
                     broken.push(v);
                 }
                 self.advance(&action, signer);
+                if matches!(action, Action::Sealed | Action::Received) {
+                    self.holder_name = event.actor.clone();
+                }
             }
             Err(v) => broken.push(v),
         }
@@ -296,6 +301,12 @@ impl Chain {
     /// The key of who holds the bundle: the sealer, then each receiver.
     pub fn holder(&self) -> Option<Fingerprint> {
         self.holder
+    }
+
+    /// The name the bundle claims for its holder (the actor of the `sealed` or last `received`
+    /// event): a claim, not a fact.
+    pub fn holder_name(&self) -> Option<&str> {
+        self.holder_name.as_deref()
     }
 
     /// The transfer not yet received, if any.

@@ -59,7 +59,7 @@ pub enum KeyError {
     #[error("{0}: wrong passphrase")]
     WrongPassphrase(PathBuf),
     /// A key file already exists and `--force` was not given.
-    #[error("{0}: already exists; choose another path, or pass --force to replace it")]
+    #[error("{0}: already exists")]
     Exists(PathBuf),
     /// A public key is weak (of small order) and can never be trusted.
     #[error("the public key is of small order (a weak key) and is refused")]

@@ -76,7 +76,6 @@ pub(super) fn check_custody(
     }
     let mut used: HashSet<String> = HashSet::new();
     let mut keys_seen: HashMap<Fingerprint, VerifyingKey> = HashMap::new();
-    let mut holder_claim: Option<String> = None;
     for (&seq, names) in &events {
         if names.len() > 1 {
             for (name, _) in names {
@@ -113,18 +112,11 @@ pub(super) fn check_custody(
                 };
                 findings.push(Finding::new(violation_code(&v), severity, v.to_string()).at(name));
             }
-            match event.action.as_str() {
-                custody::action::SEALED | custody::action::RECEIVED => {
-                    holder_claim = event.actor.clone()
-                }
-                custody::action::TRANSFERRED => holder_claim = event.to.clone(),
-                _ => {}
-            }
             let report = event_report(name, &event, fp, valid, options, findings);
             out.events.push(report);
         }
     }
-    out.holder = holder(&out.chain, holder_claim, options);
+    out.holder = holder(&out.chain, options);
     for receipt in &options.expect_receipts {
         out.receipts
             .push(check_receipt(receipt, bag, &keys_seen, findings));
@@ -215,15 +207,15 @@ fn event_report(
     }
 }
 
-fn holder(chain: &Chain, claimed: Option<String>, options: &Options) -> Option<Holder> {
-    let (key, in_transit) = match chain.pending() {
-        Some(p) => (p.key, true),
-        None => (chain.holder()?, false),
+fn holder(chain: &Chain, options: &Options) -> Option<Holder> {
+    let (key, claimed, in_transit) = match chain.pending() {
+        Some(p) => (p.key, p.to.as_deref(), true),
+        None => (chain.holder()?, chain.holder_name(), false),
     };
     Some(Holder {
         key: key.to_string(),
         trusted_name: options.trust.name_of(key).map(str::to_string),
-        claimed_name: claimed,
+        claimed_name: claimed.map(str::to_string),
         in_transit,
     })
 }
