@@ -9,6 +9,24 @@ pub fn rfc3339(t: Timestamp) -> String {
     format!("{t:.0}")
 }
 
+/// Parses a time as earwitness writes it: RFC 3339 in UTC with whole seconds and a literal `Z`
+/// (`2026-10-23T14:02:00Z`), and nothing else (no other separator, offset or fraction).
+pub fn parse_utc(text: &str) -> Option<Timestamp> {
+    let b = text.as_bytes();
+    let shape = b.len() == 20
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            19 => *c == b'Z',
+            _ => c.is_ascii_digit(),
+        });
+    if !shape {
+        return None;
+    }
+    text.parse().ok()
+}
+
 /// The time of a new event or seal: `SOURCE_DATE_EPOCH` (whole seconds since 1970, UTC) when set,
 /// otherwise now; always truncated to whole seconds.
 pub fn event_time() -> Result<Timestamp, String> {
@@ -48,6 +66,20 @@ pub fn in_zone(t: Timestamp, tz: &TimeZone) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_whole_seconds_in_utc_parse() {
+        assert!(parse_utc("2025-10-23T00:00:00Z").is_some());
+        for bad in [
+            "2025-10-23 00:00:00Z",
+            "2025-10-23T00:00:00+00:00",
+            "2025-10-23T00:00:00.5Z",
+            "2025-10-23",
+            "2025-13-23T00:00:00Z",
+        ] {
+            assert!(parse_utc(bad).is_none(), "{bad}");
+        }
+    }
 
     #[test]
     fn formats() {

@@ -179,7 +179,9 @@ for n, path in enumerate(events, start=1):
         fail(path + ": the chain is broken")
     if ev["tagmanifest_sha256"] != tm:
         fail(path + " was signed for another tag manifest")
-    datetime.fromisoformat(ev["time"].replace("Z", "+00:00"))  # raises if not a time
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", ev["time"]):
+        fail(path + ": time is not RFC 3339 in UTC with whole seconds")
+    datetime.fromisoformat(ev["time"].replace("Z", "+00:00"))  # raises if not a real date
     if not re.fullmatch(r"SHA256:[A-Za-z0-9+/]{43}", ev["key"]):
         fail(path + ": key is not a fingerprint")
     hexfp = base64.b64decode(ev["key"][7:] + "=").hex()

@@ -23,7 +23,10 @@ fn format_md_lists_exactly_the_finding_codes() {
         .iter()
         .map(|(c, s)| (c.to_string(), s.as_str().to_string()))
         .collect();
-    assert_eq!(documented, known, "docs/FORMAT.md §8 and finding::code::ALL differ");
+    assert_eq!(
+        documented, known,
+        "docs/FORMAT.md §8 and finding::code::ALL differ"
+    );
 }
 
 #[test]
@@ -31,7 +34,10 @@ fn every_code_constant_is_in_the_list() {
     // Each `pub const X: &str = "a.b";` in src/finding.rs must appear in ALL.
     let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/finding.rs"))
         .expect("src/finding.rs");
-    let all: Vec<&str> = earwitness::finding::code::ALL.iter().map(|(c, _)| *c).collect();
+    let all: Vec<&str> = earwitness::finding::code::ALL
+        .iter()
+        .map(|(c, _)| *c)
+        .collect();
     let mut n = 0;
     for line in source.lines() {
         let line = line.trim();

@@ -396,7 +396,7 @@ fn read_directory<R: Read + Seek>(
             problems.push(Problem::new(
                 ProblemKind::NameAmbiguous,
                 Some(shown.clone()),
-                "a non-ASCII name without the UTF-8 flag: Python and unzip would read it as another name (code page 437)",
+                "a non-ASCII name without the UTF-8 flag: Python's zipfile reads it as another name (code page 437) than tools that assume UTF-8",
             ));
         }
         if k > 0 {

@@ -124,7 +124,7 @@ pub fn key(c: KeyCommand) -> Result<u8, CliError> {
     let mut out = io::stdout().lock();
     if allowed_signers {
         let name = if name.is_empty() { "NAME" } else { &name };
-        writeln!(out, "{}", keys::allowed_signers_line(name, &vk)?)?;
+        write!(out, "{}", keys::allowed_signers_line(name, &vk)?)?;
         return Ok(0);
     }
     if !name.is_empty() {

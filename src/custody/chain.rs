@@ -122,7 +122,7 @@ pub enum Violation {
     #[error("unknown action {0:?}")]
     UnknownAction(String),
     /// The time is not RFC 3339.
-    #[error("time {0:?} is not RFC 3339")]
+    #[error("time {0:?} is not an RFC 3339 time in UTC with whole seconds")]
     BadTime(String),
     /// The time is earlier than the previous event's (a warning: clocks are claims).
     #[error(
@@ -206,8 +206,8 @@ impl Chain {
                 found: event.prev_event_sha256,
             });
         }
-        match event.time.parse::<Timestamp>() {
-            Ok(t) => {
+        match crate::time::parse_utc(&event.time) {
+            Some(t) => {
                 if let Some(previous) = self.last_time
                     && t < previous
                 {
@@ -215,7 +215,7 @@ impl Chain {
                 }
                 self.last_time = Some(t);
             }
-            Err(_) => broken.push(Violation::BadTime(event.time.clone())),
+            None => broken.push(Violation::BadTime(event.time.clone())),
         }
         match event.typed_action() {
             Ok(action) => {

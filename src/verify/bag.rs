@@ -180,7 +180,15 @@ pub(super) fn check_tag_manifest(bag: &Bag, findings: &mut Findings) -> HashSet<
         }
     }
     for required in COVERED_TAGS {
-        if bag.tags.contains_key(required) && !covered.contains(required) {
+        if !bag.tags.contains_key(required) && !covered.contains(required) {
+            if !findings.has_error_at(required) {
+                findings.error(
+                    code::TAG_MISSING,
+                    required,
+                    format!("{required} is missing: every bag holds it"),
+                );
+            }
+        } else if bag.tags.contains_key(required) && !covered.contains(required) {
             findings.error(
                 code::TAG_UNLISTED,
                 required,

@@ -163,7 +163,7 @@ fn event_report(
     options: &Options,
     findings: &mut Findings,
 ) -> EventReport {
-    let at = event.time.parse().ok();
+    let at = crate::time::parse_utc(&event.time);
     let (trust, trusted_name) = match options.trust.standing(fp, at) {
         Standing::Trusted(k) => (SignerTrust::Trusted, k.name.clone()),
         Standing::OutsideValidity(k, why) => {
