@@ -46,6 +46,70 @@ pub struct Decoded {
     pub pcm_sha256: Sha256,
     /// Which of the two sample formats was hashed.
     pub pcm_format: &'static str,
+    /// The waveform and spectrogram, when they were asked for.
+    pub pictures: Option<super::analysis::Pictures>,
+}
+
+/// Whether to draw pictures while decoding, and how long the recording says it is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Picture {
+    /// Draw them.
+    pub wanted: bool,
+    /// The declared length, for the first column width.
+    pub expected_frames: Option<u64>,
+}
+
+impl Picture {
+    /// An analyzer for samples of `format` (a `pcm_format` name), if pictures are wanted.
+    fn analyzer(
+        self,
+        rate: Option<u32>,
+        channels: usize,
+        format: &str,
+    ) -> Option<super::analysis::Analyzer> {
+        let depth = match format {
+            "s8" => Some(8),
+            "s16le" => Some(16),
+            "s24le" => Some(24),
+            "s32le" => Some(32),
+            _ => None,
+        };
+        (self.wanted && channels > 0).then(|| {
+            super::analysis::Analyzer::new(
+                rate.unwrap_or(8000),
+                channels as u32,
+                depth,
+                self.expected_frames,
+            )
+        })
+    }
+}
+
+/// Little-endian PCM bytes of `format` as samples at full scale ±1.
+fn pcm_to_f32(bytes: &[u8], format: &str, out: &mut Vec<f32>) {
+    out.clear();
+    match format {
+        "s16le" => out.extend(
+            bytes
+                .chunks_exact(2)
+                .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0),
+        ),
+        "s24le" => out.extend(
+            bytes
+                .chunks_exact(3)
+                .map(|b| (i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as f32 / 8_388_608.0),
+        ),
+        "s32le" => out.extend(
+            bytes
+                .chunks_exact(4)
+                .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f32 / 2_147_483_648.0),
+        ),
+        _ => out.extend(
+            bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        ),
+    }
 }
 
 /// Why the decode could not start.
@@ -61,6 +125,7 @@ pub fn decode_track(
     track_id: u32,
     params: &AudioCodecParameters,
     decoder_name: &str,
+    picture: Picture,
 ) -> Result<Decoded, DecodeError> {
     let options = AudioDecoderOptions::default().verify(true);
     let mut decoder = symphonia::default::get_codecs()
@@ -88,6 +153,9 @@ pub fn decode_track(
     if let Some((_, format_name)) = raw {
         pcm_format = format_name;
     }
+    let channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
+    let mut analyzer = raw.and_then(|(_, f)| picture.analyzer(params.sample_rate, channels, f));
+    let mut samples: Vec<f32> = Vec::new();
     let end = loop {
         let packet = match format.next_packet() {
             Ok(Some(p)) => p,
@@ -105,6 +173,10 @@ pub fn decode_track(
             let whole = packet.data.len() / frame_bytes * frame_bytes;
             frames += (whole / frame_bytes) as u64;
             hasher.update(&packet.data[..whole]);
+            if let Some(a) = &mut analyzer {
+                pcm_to_f32(&packet.data[..whole], pcm_format, &mut samples);
+                a.push(&samples);
+            }
             if whole != packet.data.len() {
                 errors += 1;
                 first_error.get_or_insert((frames, "a packet ends inside a sample frame".into()));
@@ -117,6 +189,19 @@ pub fn decode_track(
                 bytes.clear();
                 pcm_format = feed(&buf, bits, &mut scratch_int, &mut scratch_float, &mut bytes);
                 hasher.update(&bytes);
+                if picture.wanted {
+                    let a = analyzer.get_or_insert_with(|| {
+                        picture
+                            .analyzer(
+                                params.sample_rate,
+                                buf.spec().channels().count(),
+                                pcm_format,
+                            )
+                            .unwrap_or_else(|| super::analysis::Analyzer::new(8000, 1, None, None))
+                    });
+                    buf.copy_to_vec_interleaved::<f32>(&mut samples);
+                    a.push(&samples);
+                }
             }
             Err(Error::DecodeError(e)) => {
                 errors += 1;
@@ -157,6 +242,7 @@ pub fn decode_track(
         checksum,
         pcm_sha256: Sha256(hasher.finalize().into()),
         pcm_format,
+        pictures: analyzer.map(super::analysis::Analyzer::finish),
     })
 }
 
@@ -255,6 +341,7 @@ pub fn decode_opus(
     track_id: u32,
     params: &AudioCodecParameters,
     pre_skip: u32,
+    picture: Picture,
 ) -> Result<Decoded, DecodeError> {
     let channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
     if !(1..=2).contains(&channels) {
@@ -262,6 +349,7 @@ pub fn decode_opus(
     }
     let mut decoder =
         rusty_opus::OpusDecoder::new(48_000, channels).map_err(|_| DecodeError::Unsupported)?;
+    let mut analyzer = picture.analyzer(Some(48_000), channels, PCM_FORMAT_FLOAT);
     let mut pcm = vec![0f32; OPUS_MAX_FRAME * channels];
     let mut skip = pre_skip as usize;
     let mut hasher = Sha256Hasher::new();
@@ -293,10 +381,14 @@ pub fn decode_opus(
         let start = (skipped + packet.trim_start.get() as usize).min(stop);
         frames += (stop - start) as u64;
         bytes.clear();
-        for s in &pcm[start * channels..stop * channels] {
+        let kept = &pcm[start * channels..stop * channels];
+        for s in kept {
             bytes.extend_from_slice(&s.to_le_bytes());
         }
         hasher.update(&bytes);
+        if let Some(a) = &mut analyzer {
+            a.push(kept);
+        }
     };
     // Say which kernels ran: the binary pins the scalar ones; a library caller may not have.
     let kernels = match std::env::var("RUSTY_OPUS_ISA").as_deref() {
@@ -312,6 +404,7 @@ pub fn decode_opus(
         checksum: None,
         pcm_sha256: Sha256(hasher.finalize().into()),
         pcm_format: PCM_FORMAT_FLOAT,
+        pictures: analyzer.map(super::analysis::Analyzer::finish),
     })
 }
 

@@ -8,6 +8,7 @@
 //! an [`Executor`] in worker processes ([`worker`]); [`probe_input`] is the in-process entry point
 //! the workers (and `inspect`) call.
 
+pub mod analysis;
 mod decode;
 mod executor;
 mod input;
@@ -34,6 +35,9 @@ pub struct Probed {
     pub media: Option<Media>,
     /// Problems found.
     pub findings: Vec<Finding>,
+    /// The waveform and spectrogram, with [`Depth::Pictures`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pictures: Option<analysis::Pictures>,
 }
 
 impl Probed {
@@ -41,6 +45,7 @@ impl Probed {
         Probed {
             media: None,
             findings: vec![finding],
+            pictures: None,
         }
     }
 
@@ -49,6 +54,7 @@ impl Probed {
         Probed {
             media: None,
             findings: Vec::new(),
+            pictures: None,
         }
     }
 }
@@ -61,6 +67,15 @@ pub enum Depth {
     Metadata,
     /// Also decode every frame of the first audio track.
     Decode,
+    /// Also draw the waveform and spectrogram while decoding (for reports).
+    Pictures,
+}
+
+impl Depth {
+    /// Whether this depth decodes the audio.
+    pub fn decodes(self) -> bool {
+        matches!(self, Depth::Decode | Depth::Pictures)
+    }
 }
 
 /// Reads the metadata of the file at `path` (and decodes it, with [`Depth::Decode`]). `label`

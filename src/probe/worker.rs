@@ -293,10 +293,12 @@ impl<'a> WorkerSlot<'a> {
                 // The container may still be readable without decoding: try that, in a fresh
                 // worker, so the record keeps what can be known.
                 let mut probed = match depth {
-                    Depth::Decode => match self.ask(job, Depth::Metadata, timeout, cancel) {
-                        Outcome::Answer(p) => *p,
-                        _ => Probed::empty(),
-                    },
+                    Depth::Decode | Depth::Pictures => {
+                        match self.ask(job, Depth::Metadata, timeout, cancel) {
+                            Outcome::Answer(p) => *p,
+                            _ => Probed::empty(),
+                        }
+                    }
                     Depth::Metadata => Probed::empty(),
                 };
                 probed.findings.insert(0, finding);

@@ -185,6 +185,7 @@ mod tests {
         let probed = Probed {
             media: Some(now),
             findings: Vec::new(),
+            pictures: None,
         };
         compare_media(&item(recorded), &probed, &mut findings);
         findings.into_vec().into_iter().map(|f| f.code).collect()

@@ -124,12 +124,13 @@ fn probe_amr(input: &Input, label: &str, depth: Depth) -> Probed {
             ),
         ));
     }
-    if depth == Depth::Decode {
+    if depth.decodes() {
         findings.push(super::super::unsupported(label, info.codec));
     }
     Probed {
         media: Some(media),
         findings,
+        pictures: None,
     }
 }
 

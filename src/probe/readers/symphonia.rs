@@ -142,7 +142,8 @@ fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
             format!("the {container} container holds no audio track"),
         ));
     }
-    if depth == Depth::Decode && media.codec.is_some() {
+    let mut pictures = None;
+    if depth.decodes() && media.codec.is_some() {
         let params = track
             .as_ref()
             .and_then(|t| t.codec_params.as_ref())
@@ -151,18 +152,26 @@ fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
         match (track.as_ref(), params) {
             (Some(track), Some(params)) => {
                 let name = codec_name(params.codec);
+                let picture = decode::Picture {
+                    wanted: depth == Depth::Pictures,
+                    expected_frames: media.declared_frames,
+                };
                 let result = if params.codec == CODEC_ID_OPUS {
                     decode::decode_opus(
                         format.as_mut(),
                         track.id,
                         &params,
                         track.delay.unwrap_or(0),
+                        picture,
                     )
                 } else {
-                    decode::decode_track(format.as_mut(), track.id, &params, name)
+                    decode::decode_track(format.as_mut(), track.id, &params, name, picture)
                 };
                 match result {
-                    Ok(decoded) => findings.extend(record_decode(&mut media, decoded, label)),
+                    Ok(mut decoded) => {
+                        pictures = decoded.pictures.take();
+                        findings.extend(record_decode(&mut media, decoded, label))
+                    }
                     Err(decode::DecodeError::Unsupported) => {
                         findings.push(crate::probe::unsupported(label, name));
                     }
@@ -178,6 +187,7 @@ fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
     Probed {
         media: Some(media),
         findings,
+        pictures,
     }
 }
 
