@@ -229,6 +229,8 @@ pub mod code {
     pub const SIGNER_UNTRUSTED: &str = "signer.untrusted";
     /// No trusted keys were given, so the signer could not be checked against any.
     pub const SIGNER_UNPINNED: &str = "signer.unpinned";
+    /// A report's analysis: samples at full scale in runs (the recording is clipped).
+    pub const AUDIO_CLIPPING: &str = "audio.clipping";
     /// Findings beyond the first few hundred of one code, counted and left out.
     pub const FINDINGS_TRUNCATED: &str = "findings.truncated";
 
@@ -246,6 +248,7 @@ pub mod code {
         (AUDIO_DECODE_TIMEOUT, Warning),
         (AUDIO_TRUNCATED, Warning),
         (AUDIO_CHECKSUM_MISMATCH, Warning),
+        (AUDIO_CLIPPING, Warning),
         (BUNDLE_UNREADABLE, Error),
         (BUNDLE_ENTRY_UNSAFE_NAME, Error),
         (BUNDLE_ENTRY_NAME_AMBIGUOUS, Error),

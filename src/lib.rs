@@ -8,7 +8,6 @@
 //! docs/ARCHITECTURE.md draws the map.
 
 #![deny(missing_docs)]
-
 pub mod atomic;
 pub mod bag;
 pub mod bundle;
@@ -23,6 +22,7 @@ pub mod ingest;
 pub mod keys;
 pub mod probe;
 pub mod progress;
+pub mod report;
 pub mod seal;
 pub mod text;
 pub mod time;

@@ -43,6 +43,40 @@ pub fn event_time() -> Result<Timestamp, String> {
     }
 }
 
+/// How times are shown to people: in UTC, and also in a second zone when one is chosen.
+#[derive(Clone, Debug, Default)]
+pub struct Shown {
+    zone: Option<TimeZone>,
+}
+
+impl Shown {
+    /// Times in UTC only.
+    pub fn utc() -> Self {
+        Shown { zone: None }
+    }
+
+    /// Times in UTC and in `zone` (UTC alone when `zone` is UTC).
+    pub fn with_zone(zone: TimeZone) -> Self {
+        let utc = zone == TimeZone::UTC || zone.iana_name() == Some("UTC");
+        Shown {
+            zone: (!utc).then_some(zone),
+        }
+    }
+
+    /// A time from a bundle, for people: `2025-10-23 00:00:00 UTC (2025-10-23 02:00:00 CEST
+    /// (+02:00))`. A time that does not parse is shown escaped, as it is.
+    pub fn show(&self, raw: &str) -> String {
+        let Ok(t) = raw.parse::<Timestamp>() else {
+            return format!("{} (not a valid time)", crate::text::safe(raw));
+        };
+        let utc = t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string();
+        match &self.zone {
+            Some(zone) => format!("{utc} ({})", in_zone(t, zone)),
+            None => utc,
+        }
+    }
+}
+
 /// A time zone for showing times to people: an IANA name (`Europe/Paris`), `UTC`, or `local`
 /// (the system's zone).
 pub fn zone(name: &str) -> Result<TimeZone, String> {

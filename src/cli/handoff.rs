@@ -120,7 +120,7 @@ fn run(
         time: earwitness::time::event_time().map_err(CliError::usage)?,
         trust,
     };
-    let times = Times::new(None)?;
+    let times = super::render::times(None)?;
     let mut out = io::stdout().lock();
     match handoff::append_event(&options, &signer) {
         Ok(done) => {

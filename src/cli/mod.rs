@@ -9,6 +9,7 @@ mod keyfile;
 mod keys;
 mod progress;
 mod render;
+mod report;
 mod seal;
 mod verify;
 
@@ -65,6 +66,10 @@ enum Command {
     /// Show a bundle's custody timeline, and who holds it now.
     #[command(after_help = EXIT_CODES)]
     Log(verify::LogArgs),
+    /// Write a report of a bundle for people (one HTML page, and a PDF): what was checked, the
+    /// recordings with their waveforms and spectrograms, the custody timeline, the findings.
+    #[command(after_help = EXIT_CODES)]
+    Report(report::ReportArgs),
     /// Keys: show a key's fingerprint, its public key, and its line for a trust file.
     #[command(subcommand)]
     Key(keys::KeyCommand),
@@ -84,6 +89,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Receive(a) => handoff::receive(a)?,
         Command::Note(a) => handoff::note(a)?,
         Command::Log(a) => verify::log(a)?,
+        Command::Report(a) => report::report(a)?,
         Command::Key(c) => keys::key(c)?,
         Command::Trust(c) => keys::trust(c)?,
     };

@@ -9,7 +9,7 @@ use clap::Args;
 use super::args::{DecodeArgs, OutputArgs, TrustArgs};
 use super::error::CliError;
 use super::progress::Bar;
-use super::render::{self, Times, json, text};
+use super::render::{self, json, text};
 use earwitness::custody::Receipt;
 use earwitness::progress::{Progress, SharedProgress};
 use earwitness::text::safe;
@@ -127,11 +127,13 @@ fn run_verify(path: &Path, options: &Options) -> Result<Report, CliError> {
 pub fn verify(a: VerifyArgs) -> Result<u8, CliError> {
     let trust = a.trust.resolve()?;
     check_bundle_path(&a.bundle)?;
-    let times = Times::new(a.output.tz.as_deref())?;
+    let times = super::render::times(a.output.tz.as_deref())?;
     let deep = if a.deep {
         Some(Deep {
             probe: a.decode.probe()?,
             parallel: a.decode.jobs(),
+            compare: true,
+            pictures: false,
         })
     } else {
         None
@@ -157,7 +159,7 @@ pub fn verify(a: VerifyArgs) -> Result<u8, CliError> {
 pub fn log(a: LogArgs) -> Result<u8, CliError> {
     let trust = a.trust.resolve()?;
     check_bundle_path(&a.bundle)?;
-    let times = Times::new(a.output.tz.as_deref())?;
+    let times = super::render::times(a.output.tz.as_deref())?;
     let report = run_verify(&a.bundle, &Options::trusting(trust))?;
     let mut out = io::stdout().lock();
     if a.output.json {
@@ -181,7 +183,7 @@ pub fn inspect(a: InspectArgs) -> Result<u8, CliError> {
     let mut out = io::stdout().lock();
     if is_bundle {
         let trust = a.trust.resolve()?;
-        let times = Times::new(a.output.tz.as_deref())?;
+        let times = super::render::times(a.output.tz.as_deref())?;
         let report = run_verify(&a.path, &Options::trusting(trust))?;
         if a.output.json {
             json::print(

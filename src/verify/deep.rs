@@ -1,8 +1,9 @@
 //! Step 10 of docs/FORMAT.md §7 (`verify --deep`): decode every intact recording again, in the
 //! same isolated workers as `seal`, reading stored entries in place inside the ZIP (never
-//! extracted), and compare with what `evidence.json` recorded.
+//! extracted), and compare with what `evidence.json` recorded. The same one decode also draws the
+//! pictures a report shows, when they are wanted.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use super::read::Bag;
 use super::report::{DeepCheck, Findings};
@@ -18,6 +19,18 @@ pub struct Deep {
     pub probe: probe::Executor,
     /// How many at once.
     pub parallel: usize,
+    /// Compare the fresh decode with `evidence.json` (`verify --deep`).
+    pub compare: bool,
+    /// Draw each recording's waveform and spectrogram (for reports).
+    pub pictures: bool,
+}
+
+/// What decoding again found.
+pub(super) struct Decoded {
+    /// Per recording, when compared.
+    pub checks: Vec<DeepCheck>,
+    /// Pictures by bag path, when drawn.
+    pub pictures: BTreeMap<String, probe::analysis::Pictures>,
 }
 
 /// Decodes every intact payload recording again and compares it with `evidence.json`.
@@ -28,7 +41,7 @@ pub(super) fn check_deep(
     evidence: &Evidence,
     intact: &HashSet<String>,
     findings: &mut Findings,
-) -> Vec<DeepCheck> {
+) -> Decoded {
     let mut checks = Vec::new();
     let mut jobs = Vec::new();
     let mut items = Vec::new();
@@ -58,27 +71,41 @@ pub(super) fn check_deep(
                 items.push(item);
             }
             None => {
-                findings.warning(
-                    code::MEDIA_UNCHECKED,
-                    printable(&item.path),
-                    "the entry is compressed, so it was not decoded again; unzip the bundle and verify the folder with --deep",
-                );
+                if deep.compare {
+                    findings.warning(
+                        code::MEDIA_UNCHECKED,
+                        printable(&item.path),
+                        "the entry is compressed, so it was not decoded again; unzip the bundle and verify the folder with --deep",
+                    );
+                }
                 checks.push(check("not_decoded"));
             }
         }
     }
     let never = std::sync::atomic::AtomicBool::new(false);
-    let results = deep
-        .probe
-        .run(&jobs, probe::Depth::Decode, deep.parallel, &never);
-    for (item, probed) in items.into_iter().zip(results) {
-        let result = compare_media(item, &probed, findings);
-        checks.push(DeepCheck {
-            path: item.path.clone(),
-            result: result.to_string(),
-        });
+    let depth = if deep.pictures {
+        probe::Depth::Pictures
+    } else {
+        probe::Depth::Decode
+    };
+    let results = deep.probe.run(&jobs, depth, deep.parallel, &never);
+    let mut pictures = BTreeMap::new();
+    for (item, mut probed) in items.into_iter().zip(results) {
+        if let Some(p) = probed.pictures.take() {
+            pictures.insert(item.path.clone(), p);
+        }
+        if deep.compare {
+            let result = compare_media(item, &probed, findings);
+            checks.push(DeepCheck {
+                path: item.path.clone(),
+                result: result.to_string(),
+            });
+        }
     }
-    checks
+    if !deep.compare {
+        checks.clear();
+    }
+    Decoded { checks, pictures }
 }
 
 fn compare_media(item: &Item, probed: &Probed, findings: &mut Findings) -> &'static str {

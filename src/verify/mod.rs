@@ -206,9 +206,11 @@ fn check(
     }
     // Step 10: decode again.
     if let (Some(deep), Some(ev)) = (&options.deep, &evidence) {
-        report.deep = Some(deep::check_deep(
-            deep, &container, &bag, ev, &intact, findings,
-        ));
+        let decoded = deep::check_deep(deep, &container, &bag, ev, &intact, findings);
+        if deep.compare {
+            report.deep = Some(decoded.checks);
+        }
+        report.pictures = decoded.pictures;
     }
     report.events = custody.events;
     report.holder = custody.holder;

@@ -183,6 +183,9 @@ pub struct Report {
     /// The parsed `evidence.json`, when it parsed (whether or not its hash held: see `claims`).
     #[serde(skip)]
     pub evidence: Option<Evidence>,
+    /// Each decoded recording's waveform and spectrogram, by bag path (when asked for).
+    #[serde(skip)]
+    pub pictures: std::collections::BTreeMap<String, crate::probe::analysis::Pictures>,
 }
 
 impl Report {
@@ -202,6 +205,7 @@ impl Report {
             deep: None,
             findings: Vec::new(),
             evidence: None,
+            pictures: Default::default(),
         }
     }
 

@@ -6,50 +6,25 @@ pub mod text;
 
 use std::io::IsTerminal;
 
-use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::error::CliError;
-use earwitness::text::safe;
 use earwitness::verify::{Report, Verdict};
 
 /// How times are shown: always in UTC, and in a second zone when one is chosen (`--tz`), or the
 /// local zone when output goes to a terminal.
-#[derive(Clone, Debug)]
-pub struct Times {
-    zone: Option<TimeZone>,
-}
+pub type Times = earwitness::time::Shown;
 
-impl Times {
-    /// From `--tz`: a zone name, `local`, or nothing (the local zone on a terminal).
-    pub fn new(tz: Option<&str>) -> Result<Self, CliError> {
-        let zone = match tz {
-            Some(name) => {
-                let zone = earwitness::time::zone(name)
-                    .map_err(|e| CliError::usage(format!("--tz {name}: {e}")))?;
-                (zone != TimeZone::UTC).then_some(zone)
-            }
-            None if std::io::stdout().is_terminal() => {
-                let zone = TimeZone::system();
-                (zone != TimeZone::UTC && zone.iana_name() != Some("UTC")).then_some(zone)
-            }
-            None => None,
-        };
-        Ok(Times { zone })
-    }
-
-    /// A time from a bundle, for people: `2025-10-23 00:00:00 UTC (02:00:00 CEST)`. A time that
-    /// does not parse is shown escaped, as it is.
-    pub fn show(&self, raw: &str) -> String {
-        let Ok(t) = raw.parse::<Timestamp>() else {
-            return format!("{} (not a valid time)", safe(raw));
-        };
-        let utc = t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string();
-        match &self.zone {
-            Some(zone) => format!("{utc} ({})", earwitness::time::in_zone(t, zone)),
-            None => utc,
-        }
-    }
+/// The times for `--tz`: a zone name, `local`, or nothing (the local zone on a terminal).
+pub fn times(tz: Option<&str>) -> Result<Times, CliError> {
+    Ok(match tz {
+        Some(name) => Times::with_zone(
+            earwitness::time::zone(name)
+                .map_err(|e| CliError::usage(format!("--tz {name}: {e}")))?,
+        ),
+        None if std::io::stdout().is_terminal() => Times::with_zone(TimeZone::system()),
+        None => Times::utc(),
+    })
 }
 
 /// The exit code for a verdict: 0 verified, 1 failed, 3 intact but not fully trusted.

@@ -1,0 +1,32 @@
+//! Reports a court can file: what verification found, written for people as one self-contained
+//! HTML page and as a PDF, with each recording's waveform and spectrogram. The content is written
+//! once ([`content`]) through a [`content::Sink`] that each format implements ([`html`], [`pdf`]);
+//! the words come from a table per language ([`strings`]).
+
+pub mod content;
+pub mod figures;
+pub mod html;
+pub mod pdf;
+pub mod strings;
+
+pub use strings::{Lang, LangError};
+
+use crate::time::Shown;
+
+/// How a report is written.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The language.
+    pub lang: Lang,
+    /// How times are shown (UTC, and the reader's zone).
+    pub times: Shown,
+    /// The bundle's file name, as the reader knows it.
+    pub bundle_name: String,
+    /// The SHA-256 of the bundle file itself, in hex.
+    pub bundle_sha256: String,
+}
+
+/// Text from a bundle, safe to show: control and invisible formatting characters escaped.
+pub(crate) fn clean(text: &str) -> String {
+    crate::text::safe(text).into_owned()
+}
