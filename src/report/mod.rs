@@ -7,6 +7,7 @@ pub mod content;
 pub mod figures;
 pub mod html;
 pub mod pdf;
+mod sections;
 pub mod strings;
 
 pub use strings::{Lang, LangError};
