@@ -10,6 +10,7 @@ mod keys;
 mod progress;
 mod render;
 mod seal;
+mod timestamp;
 mod verify;
 
 use std::process::ExitCode;
@@ -65,6 +66,10 @@ enum Command {
     /// Show a bundle's custody timeline, and who holds it now.
     #[command(after_help = EXIT_CODES)]
     Log(verify::LogArgs),
+    /// Add an RFC 3161 time-stamp to an event of a bundle: from a TSA now (--tsa), or offline
+    /// (--request, then --attach the TSA's answer); --renew to renew earlier time-stamps.
+    #[command(after_help = EXIT_CODES)]
+    Timestamp(timestamp::TimestampArgs),
     /// Keys: show a key's fingerprint, its public key, and its line for a trust file.
     #[command(subcommand)]
     Key(keys::KeyCommand),
@@ -84,6 +89,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Receive(a) => handoff::receive(a)?,
         Command::Note(a) => handoff::note(a)?,
         Command::Log(a) => verify::log(a)?,
+        Command::Timestamp(a) => timestamp::timestamp(a)?,
         Command::Key(c) => keys::key(c)?,
         Command::Trust(c) => keys::trust(c)?,
     };
