@@ -69,7 +69,7 @@ pub enum TimestampError {
     )]
     NothingToRenew(u32),
     /// A renewal is made with one TSA at a time.
-    #[error("a renewal takes exactly one TSA")]
+    #[error("a renewal is made with one TSA at a time")]
     OneTsaForRenewal,
     /// The offline request was made for another digest.
     #[error(

@@ -71,9 +71,14 @@ pub fn timestamp(a: TimestampArgs) -> Result<u8, CliError> {
     let mut out = io::stdout().lock();
     match stamp::add(&options, &answers) {
         Ok(done) => {
+            let what = if a.renew {
+                "renewed the time-stamps of"
+            } else {
+                "time-stamped"
+            };
             writeln!(
                 out,
-                "{}: time-stamped {}",
+                "{}: {what} {}",
                 a.bundle.display(),
                 done.event_path
             )?;
