@@ -27,7 +27,7 @@ Exit codes:
   1  FAILED: the bundle is tampered with, damaged, or not a valid bundle; for transfer,
      receive and note: nothing was added because the bundle failed
   2  usage or I/O error: bad flags, no such file, a refused input or key, a hand-off the
-     custody rules do not allow
+     custody rules do not allow, a time-stamp authority (--tsa) that fails
   3  INTACT, NOT FULLY TRUSTED: every hash and signature holds, but you gave no trusted key,
      or some events are signed by keys outside the ones you trust";
 

@@ -76,12 +76,7 @@ pub fn timestamp(a: TimestampArgs) -> Result<u8, CliError> {
             } else {
                 "time-stamped"
             };
-            writeln!(
-                out,
-                "{}: {what} {}",
-                a.bundle.display(),
-                done.event_path
-            )?;
+            writeln!(out, "{}: {what} {}", a.bundle.display(), done.event_path)?;
             for (file, token) in done
                 .files
                 .iter()
