@@ -406,7 +406,7 @@ fn broken_moved_untrusted_and_purposeless_tokens() {
         0
     );
     let genuine = tsa::reply(&TSA_RSA, &std::fs::read(&req).expect("request"));
-    let forged = tsa::forge_token(&tsa::tst_info_of(&genuine), "tsa_noeku");
+    let forged = tsa::forge_token(&tsa::tst_info_of(&genuine), "tsa_noeku", &[]);
     std::fs::write(s.path("forged.tsr"), &forged).expect("write");
     let out = run(bin()
         .arg("timestamp")

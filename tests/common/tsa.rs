@@ -45,9 +45,26 @@ keyUsage = critical, digitalSignature
 subjectKeyIdentifier = hash
 ";
 
+const CA_CNF: &str = "\
+[ca]
+default_ca = CA_default
+[CA_default]
+dir = .
+database = ./index.txt
+new_certs_dir = ./newcerts
+serial = ./ca.serial
+default_md = sha256
+policy = policy_any
+unique_subject = no
+email_in_dn = no
+[policy_any]
+commonName = supplied
+";
+
 /// The test PKI, made once per test process: `root.pem` (RSA) over `int.pem` (P-384, signed with
 /// RSA-PSS) over `tsa_rsa` (RSA), `tsa_ec` (P-256) and `tsa_noeku` (no timeStamping purpose)
-/// directly under the root; and `other_root.pem` over `other_tsa`, which nobody trusts.
+/// directly under the root, `tsa_expired` and `tsa_future` (valid in 2020 and in 2090); and
+/// `other_root.pem` over `other_tsa`, which nobody trusts.
 pub struct Pki {
     pub dir: PathBuf,
 }
@@ -81,6 +98,10 @@ impl Pki {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("mkdir");
         std::fs::write(dir.join("ext.cnf"), EXT_CNF).expect("write");
+        std::fs::write(dir.join("ca.cnf"), CA_CNF).expect("write");
+        std::fs::write(dir.join("index.txt"), "").expect("write");
+        std::fs::write(dir.join("ca.serial"), "1000\n").expect("write");
+        std::fs::create_dir_all(dir.join("newcerts")).expect("mkdir");
         let d = dir.as_path();
         let key = |name: &str, alg: &str| {
             let opt = match alg {
@@ -189,6 +210,48 @@ impl Pki {
             "tsa_noeku",
             &["-sha256"],
         );
+        for (name, start, end) in [
+            ("tsa_expired", "20200101000000Z", "20210101000000Z"),
+            ("tsa_future", "20900101000000Z", "20910101000000Z"),
+        ] {
+            key(name, "p256");
+            let (k, csr, pem) = (
+                format!("{name}.key"),
+                format!("{name}.csr"),
+                format!("{name}.pem"),
+            );
+            let subj = format!("/CN=Test TSA {name}");
+            openssl(
+                d,
+                &["req", "-new", "-key", &k, "-subj", &subj, "-out", &csr],
+            );
+            openssl(
+                d,
+                &[
+                    "ca",
+                    "-batch",
+                    "-config",
+                    "ca.cnf",
+                    "-cert",
+                    "root.pem",
+                    "-keyfile",
+                    "root.key",
+                    "-in",
+                    &csr,
+                    "-out",
+                    &pem,
+                    "-startdate",
+                    start,
+                    "-enddate",
+                    end,
+                    "-extfile",
+                    "ext.cnf",
+                    "-extensions",
+                    "tsa_ext",
+                    "-notext",
+                ],
+            );
+        }
         key("other_root", "p256");
         root("other_root", "/CN=Other Root CA/O=someone else");
         key("other_tsa", "p256");
@@ -305,7 +368,7 @@ pub fn tst_info_of(resp: &[u8]) -> Vec<u8> {
 /// Signs `tst_info` as an id-ct-TSTInfo SignedData with `openssl cms -sign -cades` (content-type,
 /// message-digest, signing-certificate-v2) as the certificate `signer` of the test PKI, and wraps
 /// it in a granted TimeStampResp: a token `openssl ts -reply` would refuse to make.
-pub fn forge_token(tst_info: &[u8], signer: &str) -> Vec<u8> {
+pub fn forge_token(tst_info: &[u8], signer: &str, extra: &[&str]) -> Vec<u8> {
     let pki = Pki::get();
     let tmp = tempfile::tempdir().expect("tempdir");
     let t = tmp.path();
@@ -318,29 +381,28 @@ pub fn forge_token(tst_info: &[u8], signer: &str) -> Vec<u8> {
         .path(&format!("{signer}.key"))
         .to_string_lossy()
         .into_owned();
-    openssl(
-        t,
-        &[
-            "cms",
-            "-sign",
-            "-binary",
-            "-nodetach",
-            "-cades",
-            "-nosmimecap",
-            "-econtent_type",
-            "1.2.840.113549.1.9.16.1.4",
-            "-in",
-            "tst.der",
-            "-outform",
-            "DER",
-            "-out",
-            "token.der",
-            "-signer",
-            &cert,
-            "-inkey",
-            &key,
-        ],
-    );
+    let mut args = vec![
+        "cms",
+        "-sign",
+        "-binary",
+        "-nodetach",
+        "-cades",
+        "-nosmimecap",
+        "-econtent_type",
+        "1.2.840.113549.1.9.16.1.4",
+        "-in",
+        "tst.der",
+        "-outform",
+        "DER",
+        "-out",
+        "token.der",
+        "-signer",
+        &cert,
+        "-inkey",
+        &key,
+    ];
+    args.extend_from_slice(extra);
+    openssl(t, &args);
     let token = std::fs::read(t.join("token.der")).expect("read token");
     Resp {
         status: Any::encode_from(&StatusInfo { status: 0 }).expect("status"),
