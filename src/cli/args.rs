@@ -123,7 +123,7 @@ pub struct OutputArgs {
 /// TSAs to time-stamp a new event with.
 #[derive(Args, Clone, Debug, Default)]
 pub struct TsaArgs {
-    /// Time-stamp the new event at this RFC 3161 time-stamp authority (an http:// URL), and store
+    /// Time-stamp the event at this RFC 3161 time-stamp authority (an http:// URL), and store
     /// its token beside the event. Repeatable: one token per TSA. If a TSA cannot be reached or
     /// refuses, nothing is written.
     #[arg(long, value_name = "URL")]

@@ -25,7 +25,7 @@ Exit codes:
   0  success; for verify, log, inspect of a bundle: VERIFIED (intact, and every event is
      signed by a key you trust)
   1  FAILED: the bundle is tampered with, damaged, or not a valid bundle; for transfer,
-     receive and note: nothing was added because the bundle failed
+     receive, note and timestamp: nothing was added because the bundle failed
   2  usage or I/O error: bad flags, no such file, a refused input or key, a hand-off the
      custody rules do not allow, a time-stamp authority (--tsa) that fails
   3  INTACT, NOT FULLY TRUSTED: every hash and signature holds, but you gave no trusted key,
