@@ -223,6 +223,15 @@ pub mod code {
     pub const CUSTODY_RECEIPT_INVALID: &str = "custody.receipt.invalid";
     /// A file under `custody/` that is not part of the custody layout.
     pub const CUSTODY_ENTRY_UNEXPECTED: &str = "custody.entry.unexpected";
+    /// A time-stamp token fails a check (status, imprint, the TSA's signature, its certificate,
+    /// the chain at genTime), or a renewal manifest is not the one its files make.
+    pub const CUSTODY_TIMESTAMP_INVALID: &str = "custody.timestamp.invalid";
+    /// A time-stamp token beside one event time-stamps another event's file: it was moved.
+    pub const CUSTODY_TIMESTAMP_MISPLACED: &str = "custody.timestamp.misplaced";
+    /// A sound time-stamp token from a TSA that is not among the trusted roots.
+    pub const CUSTODY_TIMESTAMP_UNTRUSTED: &str = "custody.timestamp.untrusted";
+    /// An event claims a time more than the tolerance after a TSA time-stamped it.
+    pub const CUSTODY_TIME_AFTER_TIMESTAMP: &str = "custody.time.after_timestamp";
 
     // --- trust ---
     /// The signer is not among the keys the user trusts (or not for the event's time).
@@ -296,6 +305,10 @@ pub mod code {
         (CUSTODY_RECEIPT_MISSING, Error),
         (CUSTODY_RECEIPT_INVALID, Error),
         (CUSTODY_ENTRY_UNEXPECTED, Error),
+        (CUSTODY_TIMESTAMP_INVALID, Error),
+        (CUSTODY_TIMESTAMP_MISPLACED, Error),
+        (CUSTODY_TIMESTAMP_UNTRUSTED, Warning),
+        (CUSTODY_TIME_AFTER_TIMESTAMP, Warning),
         (SIGNER_UNTRUSTED, Warning),
         (SIGNER_UNPINNED, Warning),
         (FINDINGS_TRUNCATED, Info),

@@ -1,5 +1,6 @@
 //! Hand-offs: appending a signed custody event (`transferred`, `received`, `noted`) to an existing
-//! bundle, after verifying all of it, atomically, without rewriting anything already in it.
+//! bundle, after verifying all of it, atomically, without rewriting anything already in it; with
+//! TSAs, the event's time-stamp tokens go in with it.
 //!
 //! Whether the event may be appended at all is decided by the custody rules
 //! ([`crate::custody::Chain::may_append`]), the same rules `verify` applies.
@@ -10,8 +11,10 @@ use std::path::PathBuf;
 use crate::bundle;
 use crate::commit::{CommitError, read_back_and_commit};
 use crate::custody::{self, Action, Claims, Event, Receipt, Violation};
+use crate::digest::Sha256;
 use crate::keys::{Signer, Trust, TrustedKey};
 use crate::text::{ClaimError, check_claim};
+use crate::timestamp::{StampError, Tsa};
 use crate::verify::{self, Report, Verdict};
 
 /// The hand-off to record.
@@ -29,6 +32,8 @@ pub struct HandoffOptions {
     /// nothing is appended. Unpinned: the hand-off goes ahead, and the caller should say that the
     /// earlier signers were not checked against trusted keys.
     pub trust: Trust,
+    /// TSAs to time-stamp the new event (none: no time-stamp).
+    pub tsa: Tsa,
 }
 
 /// What was appended.
@@ -42,6 +47,8 @@ pub struct Appended {
     pub receipt: Option<Receipt>,
     /// The verification done before appending.
     pub before: Report,
+    /// The bag paths of the new event's time-stamp tokens, one per TSA, in order.
+    pub tokens: Vec<String>,
 }
 
 /// Why nothing was appended. The bundle is unchanged when this is returned.
@@ -76,6 +83,9 @@ pub enum HandoffError {
     /// The rewritten bundle did not check out, or could not be moved into place.
     #[error("{0}; the original is unchanged")]
     Commit(CommitError),
+    /// A TSA could not be reached, refused, or answered with an unusable token.
+    #[error("{0}; nothing was added to the bundle")]
+    Timestamp(#[from] StampError),
 }
 
 fn check_claims(options: &HandoffOptions) -> Result<(), ClaimError> {
@@ -135,13 +145,22 @@ pub fn append_event(options: &HandoffOptions, signer: &Signer) -> Result<Appende
     .map_err(HandoffError::Refused)?;
     let [pem, _] = custody::key_files(&me);
     let bag = &state.context.bag;
-    let files: Vec<(String, Vec<u8>)> =
-        custody::event_files(&event, signer, !state.key_files.contains(&pem))?
-            .into_iter()
-            .map(|(name, bytes)| (format!("{bag}/{name}"), bytes))
-            .collect();
+    let mut files = custody::event_files(&event, signer, !state.key_files.contains(&pem))?;
     let event_path = format!("{}/{}", custody::DIR, event.file_name());
     let event_bytes = event.to_bytes();
+    let mut tokens = Vec::new();
+    if !options.tsa.urls.is_empty() {
+        let answers = crate::timestamp::stamp(&options.tsa, Sha256::of(&event_bytes).0)?;
+        for (n, token) in (1..).zip(answers) {
+            let name = custody::token_file(&event_path, n);
+            tokens.push(name.clone());
+            files.push((name, token));
+        }
+    }
+    let files: Vec<(String, Vec<u8>)> = files
+        .into_iter()
+        .map(|(name, bytes)| (format!("{bag}/{name}"), bytes))
+        .collect();
     let tmp = bundle::append(&path, &files, options.time)
         .map_err(io_err("cannot write the updated bundle"))?;
     let mut trust = options.trust.clone();
@@ -158,5 +177,6 @@ pub fn append_event(options: &HandoffOptions, signer: &Signer) -> Result<Appende
         event_path,
         receipt,
         before,
+        tokens,
     })
 }

@@ -2,10 +2,11 @@
 //! of custody, and verifies such bundles.
 //!
 //! The modules follow the pipeline. Sealing: [`ingest`] → [`probe`] + [`digest`] → [`evidence`]
-//! → [`bag`] → [`custody`] (signed with [`keys`]) → [`bundle`], driven by [`seal`] and finished by
-//! [`commit`]. Verifying walks the same path back in [`verify`]; [`handoff`] appends custody
-//! events. The library never prints and never exits; the binary decides what people see.
-//! docs/ARCHITECTURE.md draws the map.
+//! → [`bag`] → [`custody`] (signed with [`keys`], time-stamped with [`timestamp`]) → [`bundle`],
+//! driven by [`seal`] and finished by [`commit`]. Verifying walks the same path back in
+//! [`verify`]; [`handoff`] appends custody events, [`stamp`] time-stamps them later. The library
+//! never prints and never exits; the binary decides what people see. docs/ARCHITECTURE.md draws
+//! the map.
 
 #![deny(missing_docs)]
 pub mod atomic;
@@ -24,7 +25,9 @@ pub mod probe;
 pub mod progress;
 pub mod report;
 pub mod seal;
+pub mod stamp;
 pub mod text;
 pub mod time;
+pub mod timestamp;
 pub mod verify;
 pub mod verify_txt;

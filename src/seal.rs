@@ -1,8 +1,8 @@
 //! Seal: the pipeline from input files to a signed bundle on disk.
 //!
 //! ingest → probe (in parallel) → copy and hash each original once, straight into the ZIP →
-//! evidence.json and the BagIt files → the first custody event, signed → read the bundle back and
-//! check it → rename it into place.
+//! evidence.json and the BagIt files → the first custody event, signed (and time-stamped, when
+//! TSAs are given) → read the bundle back and check it → rename it into place.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -15,7 +15,7 @@ use crate::bag::{self, BagInfo};
 use crate::bundle::BundleWriter;
 use crate::commit::{CommitError, read_back_and_commit};
 use crate::custody::{self, Claims, Context, Event};
-use crate::digest::Digests;
+use crate::digest::{Digests, Sha256};
 use crate::evidence::{self, Evidence, Item, Original, Tool};
 use crate::finding::Finding;
 use crate::ingest::{self, IngestError, Source};
@@ -24,6 +24,7 @@ use crate::probe::{self, Depth, Executor, Job, Probed};
 use crate::progress::Progress;
 use crate::text::{ClaimError, check_claim};
 use crate::time::rfc3339;
+use crate::timestamp::{StampError, Tsa};
 use crate::verify;
 
 /// What to seal, and the claims to record with it.
@@ -45,6 +46,8 @@ pub struct SealOptions {
     pub jobs: usize,
     /// Where recordings are probed and decoded.
     pub probe: Executor,
+    /// TSAs to time-stamp the first event (none: no time-stamp).
+    pub tsa: Tsa,
 }
 
 /// What a successful seal produced.
@@ -62,6 +65,8 @@ pub struct Sealed {
     pub fingerprint: Fingerprint,
     /// Every finding recorded about the archived files.
     pub findings: Vec<Finding>,
+    /// The bag paths of the first event's time-stamp tokens, one per TSA, in order.
+    pub tokens: Vec<String>,
 }
 
 /// Why a seal failed. No output file exists, and no temporary file is left, when this is returned.
@@ -100,6 +105,9 @@ pub enum SealError {
     /// The bundle read back differently than it was written.
     #[error("{0}; nothing was written. This points to a fault in the disk or in earwitness")]
     ReadBack(CommitError),
+    /// A TSA could not be reached, refused, or answered with an unusable token.
+    #[error("{0}; nothing was written")]
+    Timestamp(#[from] StampError),
 }
 
 fn io_ctx(context: impl Into<String>) -> impl FnOnce(io::Error) -> SealError {
@@ -218,6 +226,17 @@ pub fn seal(
     };
     let event = Event::first(&context, claims, fingerprint, options.time);
     write_event(&mut writer, &bag, &event, signer)?;
+    let mut tokens = Vec::new();
+    if !options.tsa.urls.is_empty() {
+        progress.stage("time-stamping");
+        let path = format!("{}/{}", custody::DIR, event.file_name());
+        let answers = crate::timestamp::stamp(&options.tsa, Sha256::of(&event.to_bytes()).0)?;
+        for (n, token) in (1..).zip(answers) {
+            let name = custody::token_file(&path, n);
+            add(&mut writer, &bag, &name, &token)?;
+            tokens.push(name);
+        }
+    }
     // What stays in memory from here on is O(1) per file in the read-back check below; the
     // manifest and its bytes (megabytes for ten thousand files) are not needed any more.
     let files = evidence.items.len();
@@ -250,6 +269,7 @@ pub fn seal(
         bytes: total,
         fingerprint,
         findings,
+        tokens,
     })
 }
 

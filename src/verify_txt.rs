@@ -72,12 +72,36 @@ openssl pkeyutl -verify -pubin -inkey ../signer.pem -rawin -in custody/0001-seal
    that the events form one unbroken chain, follow the hand-off rules, or that no file was
    added (step 4 checks all of that), nor who holds the key.
 
+3b. Time-stamps, if the bundle has any: custody/NNNN-<action>.json.tsr (then .2.tsr, .3.tsr, ...
+   for more time-stamp authorities), each the answer of an RFC 3161 time-stamp authority (TSA)
+   over the exact bytes of its event. With OpenSSL 3 and the root certificate of a TSA YOU trust
+   (tsa-root.pem, obtained from the TSA, kept in the folder above), for each token it prints
+   "Verification: OK":
+
+openssl ts -verify -data custody/0001-sealed.json -in custody/0001-sealed.json.tsr -CAfile ../tsa-root.pem
+openssl ts -reply -in custody/0001-sealed.json.tsr -text
+
+   (the second shows the TSA's time and name). A renewal, custody/...json.renewal-K.txt with its
+   token .renewal-K.tsr, time-stamps a list of the SHA-256 of the event and of its earlier
+   tokens; check its token, then its lines:
+
+openssl ts -verify -data custody/0001-sealed.json.renewal-1.txt -in custody/0001-sealed.json.renewal-1.tsr -CAfile ../tsa-root.pem
+grep -E '^(data|token) ' custody/0001-sealed.json.renewal-1.txt | cut -d' ' -f2- | sha256sum -c --strict
+
+   Proves: the event file existed, byte for byte, no later than the TSA's time, as the holder of
+   the TSA's key says. Does NOT prove: that the event happened at the time it claims (only that
+   it was not written after the TSA's time), who signed it (step 3 does), that the TSA's clock or
+   certificate could be trusted, or that no token was removed (a renewal shows the removal of a
+   token it covers). OpenSSL checks the TSA's certificates at today's date: for an old token
+   whose TSA certificate has expired since, add -attime with a time (in seconds since 1970) when
+   it was valid. Step 4 does not check tokens; earwitness verify --trust-tsa does (see below).
+
 4. Everything above and the rest, in Python (pip install cryptography). Put the fingerprints
    you trust in TRUSTED first (the one below is what the sealer claims: confirm it). Then paste
    everything from "python3" to the line "PY", exactly as printed, into a shell inside the bag.
-   It lists every file that may exist and refuses any other; checks every hash, Payload-Oxum,
-   evidence.json, both signatures of every event, the key files, the chain and the hand-off
-   rules. It ends with "all N events verified" (exit 0); "FAILED: ..." (exit 1) if anything is
+   It lists every file that may exist (an event's time-stamp files too, which only step 3b
+   checks) and refuses any other; checks every hash, Payload-Oxum, evidence.json, both
+   signatures of every event, the key files, the chain and the hand-off rules. It ends with "all N events verified" (exit 0); "FAILED: ..." (exit 1) if anything is
    wrong; or, exit 3, which events are signed by keys not in TRUSTED.
 
 python3 - <<'PY'
@@ -215,6 +239,7 @@ for n, path in enumerate(events, start=1):
     signed = b"SSHSIG" + b"".join(struct.pack(">I", len(x)) + x for x in (namespace, reserved, hash_alg, digest))
     key.verify(sig_bytes, signed)
     expected |= {path, path + ".sig", path + ".sshsig", pem, pub}
+    expected |= {p for p in everything if re.fullmatch(re.escape(path) + r"\.(tsr|([2-9]|[1-9][0-9]+)\.tsr|renewal-[1-9][0-9]*\.(txt|tsr))", p)}
     if ev["key"] not in TRUSTED:
         untrusted.append(n)
     if ev["action"] == "sealed":
@@ -250,4 +275,5 @@ the key of every signer you trust, or a trust file that names them:
 
 earwitness verify . --trust ../signer.pub
 earwitness verify . --trust-file ../allowed_signers
+earwitness verify . --trust ../signer.pub --trust-tsa ../tsa-root.pem
 "#;

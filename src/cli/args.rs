@@ -1,13 +1,15 @@
 //! Argument groups shared by several commands, and the one place where flags become the library's
-//! options (trust, signer, claims, decode limits).
+//! options (trust, signer, claims, decode limits, time-stamp authorities).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 
 use super::error::CliError;
 use earwitness::keys::{self, Trust};
 use earwitness::probe::{Executor, worker};
+use earwitness::timestamp::{self, Certificate, Tsa};
 
 /// Which signers the user trusts.
 #[derive(Args, Clone, Debug, Default)]
@@ -116,4 +118,66 @@ pub struct OutputArgs {
     /// Default: UTC, and the local zone too when output goes to a terminal.
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
+}
+
+/// TSAs to time-stamp a new event with.
+#[derive(Args, Clone, Debug, Default)]
+pub struct TsaArgs {
+    /// Time-stamp the event at this RFC 3161 time-stamp authority (an http:// URL), and store
+    /// its token beside the event. Repeatable: one token per TSA. If a TSA cannot be reached or
+    /// refuses, nothing is written.
+    #[arg(long, value_name = "URL")]
+    pub tsa: Vec<String>,
+    /// Seconds to wait for each TSA's answer.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub tsa_timeout: u64,
+}
+
+impl TsaArgs {
+    /// The TSAs these flags name.
+    pub fn resolve(&self) -> Tsa {
+        Tsa {
+            urls: self.tsa.clone(),
+            timeout: Duration::from_secs(self.tsa_timeout),
+        }
+    }
+}
+
+/// Whom the user trusts for time-stamps.
+#[derive(Args, Clone, Debug)]
+pub struct TsaTrustArgs {
+    /// A trusted time-stamp authority root: a PEM file of one or more certificates (as given to
+    /// `openssl ts -verify -CAfile`). Repeatable. Tokens from other TSAs are reported as not
+    /// trusted, which does not fail the bundle.
+    #[arg(long, value_name = "ROOT.pem")]
+    pub trust_tsa: Vec<PathBuf>,
+    /// Seconds an event's claimed time may lie after a TSA's time before it is a warning.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub tsa_tolerance: u64,
+}
+
+impl TsaTrustArgs {
+    /// The trusted roots, read from their files.
+    pub fn roots(&self) -> Result<Vec<Certificate>, CliError> {
+        let mut roots = Vec::new();
+        for path in &self.trust_tsa {
+            let pem = std::fs::read(path)
+                .map_err(|e| CliError::io(format!("--trust-tsa {}", path.display()), e))?;
+            let certs = timestamp::load_pem_certificates(&pem)
+                .map_err(|e| CliError::usage(format!("--trust-tsa {}: {e}", path.display())))?;
+            if certs.is_empty() {
+                return Err(CliError::usage(format!(
+                    "--trust-tsa {}: no certificate in it (a PEM file with -----BEGIN CERTIFICATE-----)",
+                    path.display()
+                )));
+            }
+            roots.extend(certs);
+        }
+        Ok(roots)
+    }
+
+    /// The tolerance.
+    pub fn tolerance(&self) -> Duration {
+        Duration::from_secs(self.tsa_tolerance)
+    }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::args::{ClaimArgs, SignerArgs, TrustArgs};
+use super::args::{ClaimArgs, SignerArgs, TrustArgs, TsaArgs};
 use super::error::{self, CliError};
 use super::keyfile;
 use super::render::{Times, short_path, text};
@@ -26,6 +26,8 @@ pub struct Common {
     claims: ClaimArgs,
     #[command(flatten)]
     trust: TrustArgs,
+    #[command(flatten)]
+    tsa: TsaArgs,
 }
 
 #[derive(Args)]
@@ -119,6 +121,7 @@ fn run(
         },
         time: earwitness::time::event_time().map_err(CliError::usage)?,
         trust,
+        tsa: common.tsa.resolve(),
     };
     let times = super::render::times(None)?;
     let mut out = io::stdout().lock();
@@ -136,6 +139,9 @@ fn run(
                     .unwrap_or_default(),
                 done.event.key
             )?;
+            for (token, url) in done.tokens.iter().zip(&options.tsa.urls) {
+                writeln!(out, "  time-stamp: {token} (from {})", safe(url))?;
+            }
             if !options.trust.is_pinned() {
                 unchecked_signers(&mut out, &done.before)?;
             }
@@ -177,6 +183,9 @@ fn run(
         Err(e @ HandoffError::Claim(_)) => {
             Err(CliError::usage(e.to_string()).hint("retype the text without it"))
         }
+        Err(e @ HandoffError::Timestamp(_)) => Err(CliError::usage(error::describe(&e)).hint(
+            "check the --tsa URL, or hand off without --tsa and run `earwitness timestamp` later",
+        )),
         Err(e) => Err(CliError::usage(error::describe(&e))),
     }
 }

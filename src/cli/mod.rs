@@ -11,6 +11,7 @@ mod progress;
 mod render;
 mod report;
 mod seal;
+mod timestamp;
 mod verify;
 
 use std::process::ExitCode;
@@ -25,9 +26,9 @@ Exit codes:
   0  success; for verify, log, inspect of a bundle: VERIFIED (intact, and every event is
      signed by a key you trust)
   1  FAILED: the bundle is tampered with, damaged, or not a valid bundle; for transfer,
-     receive and note: nothing was added because the bundle failed
+     receive, note and timestamp: nothing was added because the bundle failed
   2  usage or I/O error: bad flags, no such file, a refused input or key, a hand-off the
-     custody rules do not allow
+     custody rules do not allow, a time-stamp authority (--tsa) that fails
   3  INTACT, NOT FULLY TRUSTED: every hash and signature holds, but you gave no trusted key,
      or some events are signed by keys outside the ones you trust";
 
@@ -70,6 +71,10 @@ enum Command {
     /// recordings with their waveforms and spectrograms, the custody timeline, the findings.
     #[command(after_help = EXIT_CODES)]
     Report(report::ReportArgs),
+    /// Add an RFC 3161 time-stamp to an event of a bundle: from a TSA now (--tsa), or offline
+    /// (--request, then --attach the TSA's answer); --renew to renew earlier time-stamps.
+    #[command(after_help = EXIT_CODES)]
+    Timestamp(timestamp::TimestampArgs),
     /// Keys: show a key's fingerprint, its public key, and its line for a trust file.
     #[command(subcommand)]
     Key(keys::KeyCommand),
@@ -90,6 +95,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Note(a) => handoff::note(a)?,
         Command::Log(a) => verify::log(a)?,
         Command::Report(a) => report::report(a)?,
+        Command::Timestamp(a) => timestamp::timestamp(a)?,
         Command::Key(c) => keys::key(c)?,
         Command::Trust(c) => keys::trust(c)?,
     };

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::args::{ClaimArgs, DecodeArgs, SignerArgs};
+use super::args::{ClaimArgs, DecodeArgs, SignerArgs, TsaArgs};
 use super::error::CliError;
 use super::keyfile;
 use super::progress::Bar;
@@ -34,6 +34,8 @@ pub struct SealArgs {
     force: bool,
     #[command(flatten)]
     decode: DecodeArgs,
+    #[command(flatten)]
+    tsa: TsaArgs,
     /// Files and folders to archive (folders are walked recursively).
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
@@ -55,7 +57,9 @@ pub fn seal(a: SealArgs) -> Result<u8, CliError> {
         force: a.force,
         jobs: a.decode.jobs(),
         probe: a.decode.probe()?,
+        tsa: a.tsa.resolve(),
     };
+    let tsa_urls = options.tsa.urls.clone();
     let progress = Bar::new();
     let sealed = seal::seal(&options, &signer, &progress).map_err(|e| {
         if let SealError::ReadBack(earwitness::commit::CommitError::ReadBack(report)) = &e {
@@ -66,6 +70,9 @@ pub fn seal(a: SealArgs) -> Result<u8, CliError> {
                 Some("choose another --out, or pass --force to replace it")
             }
             SealError::Claim(_) => Some("retype the text without it"),
+            SealError::Timestamp(_) => Some(
+                "check the --tsa URL, or seal without --tsa and run `earwitness timestamp` later",
+            ),
             _ => None,
         };
         let err = CliError::usage(super::error::describe(&e));
@@ -94,6 +101,9 @@ pub fn seal(a: SealArgs) -> Result<u8, CliError> {
         sealed.fingerprint,
         key_path.display()
     )?;
+    for (token, url) in sealed.tokens.iter().zip(&tsa_urls) {
+        writeln!(out, "  time-stamp:  {token} (from {})", safe(url))?;
+    }
     if !sealed.findings.is_empty() {
         writeln!(out, "  findings recorded in evidence.json:")?;
         for f in &sealed.findings {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use super::args::{DecodeArgs, OutputArgs, TrustArgs};
+use super::args::{DecodeArgs, OutputArgs, TrustArgs, TsaTrustArgs};
 use super::error::CliError;
 use super::progress::Bar;
 use super::render::{self, json, text};
@@ -21,6 +21,8 @@ pub struct VerifyArgs {
     bundle: PathBuf,
     #[command(flatten)]
     trust: TrustArgs,
+    #[command(flatten)]
+    tsa: TsaTrustArgs,
     /// A receipt from `receive --receipt`: the bundle must still contain its event. Repeatable.
     #[arg(long, value_name = "FILE")]
     expect_receipt: Vec<PathBuf>,
@@ -40,6 +42,8 @@ pub struct LogArgs {
     #[command(flatten)]
     trust: TrustArgs,
     #[command(flatten)]
+    tsa: TsaTrustArgs,
+    #[command(flatten)]
     output: OutputArgs,
 }
 
@@ -49,6 +53,8 @@ pub struct InspectArgs {
     path: PathBuf,
     #[command(flatten)]
     trust: TrustArgs,
+    #[command(flatten)]
+    tsa: TsaTrustArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -119,6 +125,15 @@ fn receipts(paths: &[PathBuf]) -> Result<Vec<Receipt>, CliError> {
         .collect()
 }
 
+/// Options for `log` and `inspect`: whom to trust, signers and TSAs.
+fn trusting(trust: earwitness::keys::Trust, tsa: &TsaTrustArgs) -> Result<Options, CliError> {
+    Ok(Options {
+        tsa_roots: tsa.roots()?,
+        tsa_tolerance: tsa.tolerance(),
+        ..Options::trusting(trust)
+    })
+}
+
 fn run_verify(path: &Path, options: &Options) -> Result<Report, CliError> {
     verify::verify_path(path, options)
         .map_err(|e| CliError::io(format!("{}: cannot open", path.display()), e))
@@ -144,6 +159,8 @@ pub fn verify(a: VerifyArgs) -> Result<u8, CliError> {
         deep,
         expect_receipts: receipts(&a.expect_receipt)?,
         progress: SharedProgress(bar.clone()),
+        tsa_roots: a.tsa.roots()?,
+        tsa_tolerance: a.tsa.tolerance(),
     };
     let report = run_verify(&a.bundle, &options)?;
     bar.finish();
@@ -160,7 +177,7 @@ pub fn log(a: LogArgs) -> Result<u8, CliError> {
     let trust = a.trust.resolve()?;
     check_bundle_path(&a.bundle)?;
     let times = super::render::times(a.output.tz.as_deref())?;
-    let report = run_verify(&a.bundle, &Options::trusting(trust))?;
+    let report = run_verify(&a.bundle, &trusting(trust, &a.tsa)?)?;
     let mut out = io::stdout().lock();
     if a.output.json {
         json::print(&mut out, &json::Log::of(&report))?;
@@ -184,7 +201,7 @@ pub fn inspect(a: InspectArgs) -> Result<u8, CliError> {
     if is_bundle {
         let trust = a.trust.resolve()?;
         let times = super::render::times(a.output.tz.as_deref())?;
-        let report = run_verify(&a.path, &Options::trusting(trust))?;
+        let report = run_verify(&a.path, &trusting(trust, &a.tsa)?)?;
         if a.output.json {
             json::print(
                 &mut out,

@@ -4,7 +4,7 @@
 //! `openssl pkeyutl`) and an OpenSSH SSHSIG (for `ssh-keygen -Y verify`). [`chain`] holds the rules
 //! of which event may follow which; [`receipt`] the receipts a recipient hands back. The names of
 //! every custody file are made here, and only here ([`event_file_name`], [`key_files`],
-//! [`signature_files`]).
+//! [`signature_files`], [`token_file`], [`renewal_files`]).
 
 mod chain;
 mod receipt;
@@ -239,6 +239,24 @@ pub fn signature_files(event_path: &str) -> [String; 2] {
     [format!("{event_path}.sig"), format!("{event_path}.sshsig")]
 }
 
+/// The bag path of an event's `n`th time-stamp token (from 1): `<event>.tsr`, then
+/// `<event>.2.tsr`, `<event>.3.tsr`, ...
+pub fn token_file(event_path: &str, n: u32) -> String {
+    match n {
+        0 | 1 => format!("{event_path}.tsr"),
+        n => format!("{event_path}.{n}.tsr"),
+    }
+}
+
+/// The bag paths of an event's `k`th renewal (from 1): its manifest `<event>.renewal-K.txt` and
+/// its token `<event>.renewal-K.tsr`.
+pub fn renewal_files(event_path: &str, k: u32) -> [String; 2] {
+    [
+        format!("{event_path}.renewal-{k}.txt"),
+        format!("{event_path}.renewal-{k}.tsr"),
+    ]
+}
+
 /// Which custody file a bag path below `custody/` is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CustodyFile<'a> {
@@ -248,6 +266,12 @@ pub enum CustodyFile<'a> {
     Signature(&'a str),
     /// A signer's key file, named by the key's fingerprint in hex.
     Key,
+    /// The `n`th time-stamp token of the event file at this bag path ([`token_file`]).
+    Token(&'a str, u32),
+    /// The `k`th renewal manifest of the event file at this bag path ([`renewal_files`]).
+    RenewalManifest(&'a str, u32),
+    /// The `k`th renewal token of the event file at this bag path ([`renewal_files`]).
+    RenewalToken(&'a str, u32),
 }
 
 /// Classifies a bag path below `custody/` by its name alone; `None` for a file that has no place
@@ -267,11 +291,50 @@ pub fn classify(path: &str) -> Option<CustodyFile<'_>> {
     if let Some((seq, action)) = parse_event_file_name(rel) {
         return Some(CustodyFile::Event(seq, action));
     }
-    let event = path
+    if let Some(event) = path
         .strip_suffix(".sig")
-        .or_else(|| path.strip_suffix(".sshsig"))?;
+        .or_else(|| path.strip_suffix(".sshsig"))
+    {
+        parse_event_file_name(event.strip_prefix("custody/")?)?;
+        return Some(CustodyFile::Signature(event));
+    }
+    classify_timestamp(path)
+}
+
+/// A token or renewal file: the event's path, then `.tsr`, `.N.tsr` (N ≥ 2), `.renewal-K.txt` or
+/// `.renewal-K.tsr` (K ≥ 1), each number in decimal without leading zeros. Only the spelling
+/// [`token_file`] and [`renewal_files`] make is accepted.
+fn classify_timestamp(path: &str) -> Option<CustodyFile<'_>> {
+    let end = path.find(".json.")? + ".json".len();
+    let (event, suffix) = path.split_at(end);
     parse_event_file_name(event.strip_prefix("custody/")?)?;
-    Some(CustodyFile::Signature(event))
+    let number = |digits: &str| -> Option<u32> {
+        let n: u32 = digits.parse().ok()?;
+        (digits.bytes().all(|b| b.is_ascii_digit()) && n.to_string() == digits).then_some(n)
+    };
+    let file = if suffix == ".tsr" {
+        CustodyFile::Token(event, 1)
+    } else if let Some(k) = suffix.strip_prefix(".renewal-") {
+        if let Some(k) = k.strip_suffix(".txt").and_then(number) {
+            CustodyFile::RenewalManifest(event, k)
+        } else {
+            CustodyFile::RenewalToken(event, k.strip_suffix(".tsr").and_then(number)?)
+        }
+    } else {
+        CustodyFile::Token(
+            event,
+            suffix
+                .strip_prefix('.')?
+                .strip_suffix(".tsr")
+                .and_then(number)?,
+        )
+    };
+    let canonical = match &file {
+        CustodyFile::Token(_, n) => *n >= 2 || suffix == ".tsr",
+        CustodyFile::RenewalManifest(_, k) | CustodyFile::RenewalToken(_, k) => *k >= 1,
+        _ => false,
+    };
+    canonical.then_some(file)
 }
 
 /// `NNNN-<action>.json`, with the sequence number zero-padded to four digits (more if needed).
@@ -314,6 +377,32 @@ mod tests {
             parse_event_file_name("12345-note.json"),
             Some((12345, "note"))
         );
+    }
+
+    #[test]
+    fn token_and_renewal_names_round_trip() {
+        let e = "custody/0002-noted.json";
+        for n in 1..4 {
+            assert_eq!(classify(&token_file(e, n)), Some(CustodyFile::Token(e, n)));
+        }
+        let [txt, tsr] = renewal_files(e, 3);
+        assert_eq!(classify(&txt), Some(CustodyFile::RenewalManifest(e, 3)));
+        assert_eq!(classify(&tsr), Some(CustodyFile::RenewalToken(e, 3)));
+        for bad in [
+            "custody/0002-noted.json.1.tsr",
+            "custody/0002-noted.json.02.tsr",
+            "custody/0002-noted.json.0.tsr",
+            "custody/0002-noted.json.+2.tsr",
+            "custody/0002-noted.json.renewal-0.tsr",
+            "custody/0002-noted.json.renewal-01.txt",
+            "custody/0002-noted.json.renewal-1.sig",
+            "custody/0002-noted.json.tsr.tsr",
+            "custody/0002-noted.json.x.tsr",
+            "custody/00002-noted.json.tsr",
+            "custody/keys/0002-noted.json.tsr",
+        ] {
+            assert_eq!(classify(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Step 9 of docs/FORMAT.md §7: the custody events. Each event's file name, key files and both
-//! signatures; the chain rules (through [`Chain`], the one copy of them); each signer's standing
-//! towards the verifier's trust; and the receipts the verifier kept.
+//! signatures; the chain rules (through [`Chain`], the one copy of them); each event's time-stamps
+//! ([`super::timestamps`]); each signer's standing towards the verifier's trust; and the receipts
+//! the verifier kept.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -9,6 +10,7 @@ use ed25519_dalek::VerifyingKey;
 use super::Options;
 use super::read::{Bag, File};
 use super::report::{EventReport, Findings, Holder, ReceiptCheck, SignerTrust};
+use super::timestamps::{self, EventStamps, Stamped};
 use crate::custody::{self, Chain, CustodyFile, Event, SSHSIG_NAMESPACE, Violation};
 use crate::digest::Sha256;
 use crate::finding::{Finding, Severity, code};
@@ -52,6 +54,7 @@ pub(super) fn check_custody(
     let mut out = Custody::default();
     let mut events: BTreeMap<u32, Vec<(&str, &str)>> = BTreeMap::new();
     let mut signatures: BTreeSet<&str> = BTreeSet::new();
+    let mut stamps: BTreeMap<&str, EventStamps> = BTreeMap::new();
     for name in bag.custody.keys() {
         match custody::classify(name) {
             Some(CustodyFile::Event(seq, action)) => {
@@ -63,6 +66,7 @@ pub(super) fn check_custody(
             Some(CustodyFile::Key) => {
                 out.key_files.insert(name.clone());
             }
+            Some(file) => EventStamps::add(&mut stamps, name, &file),
             None => {}
         }
     }
@@ -76,6 +80,11 @@ pub(super) fn check_custody(
     }
     let mut used: HashSet<String> = HashSet::new();
     let mut keys_seen: HashMap<Fingerprint, VerifyingKey> = HashMap::new();
+    let events_by_sha: HashMap<Sha256, &str> = events
+        .values()
+        .flatten()
+        .map(|(name, _)| (bag.custody[*name].sha256, *name))
+        .collect();
     for (&seq, names) in &events {
         if names.len() > 1 {
             for (name, _) in names {
@@ -89,6 +98,7 @@ pub(super) fn check_custody(
         for &(name, action) in names {
             let file = &bag.custody[name];
             used.extend(custody::signature_files(name));
+            let event_stamps = stamps.remove(name);
             let Some((event, fp, valid)) = check_event(
                 name,
                 action,
@@ -112,9 +122,25 @@ pub(super) fn check_custody(
                 };
                 findings.push(Finding::new(violation_code(&v), severity, v.to_string()).at(name));
             }
-            let report = event_report(name, &event, fp, valid, options, findings);
+            let stamped = timestamps::check_event(
+                name,
+                crate::time::parse_utc(&event.time),
+                event_stamps.as_ref(),
+                bag,
+                &events_by_sha,
+                options,
+                findings,
+            );
+            let report = event_report(name, &event, fp, valid, stamped, options, findings);
             out.events.push(report);
         }
+    }
+    for name in stamps.values().flat_map(EventStamps::files) {
+        findings.error(
+            code::CUSTODY_ENTRY_UNEXPECTED,
+            name,
+            "a time-stamp file with no event",
+        );
     }
     out.holder = holder(&out.chain, options);
     for receipt in &options.expect_receipts {
@@ -155,22 +181,35 @@ pub(super) fn check_custody(
     out
 }
 
+/// The event for the report, with its signer's standing: at the earliest time a trusted TSA
+/// vouches for, when there is one (a signer cannot move that by writing another time), otherwise
+/// at the time the event claims.
 fn event_report(
     name: &str,
     event: &Event,
     fp: Fingerprint,
     valid: bool,
+    stamped: Stamped,
     options: &Options,
     findings: &mut Findings,
 ) -> EventReport {
-    let at = crate::time::parse_utc(&event.time);
+    let at = stamped
+        .trusted_time
+        .or_else(|| crate::time::parse_utc(&event.time));
     let (trust, trusted_name) = match options.trust.standing(fp, at) {
         Standing::Trusted(k) => (SignerTrust::Trusted, k.name.clone()),
         Standing::OutsideValidity(k, why) => {
             findings.warning(
                 code::SIGNER_UNTRUSTED,
                 name,
-                format!("signed by {fp}, which your trust list names, but not for this event's time: {why}"),
+                format!(
+                    "signed by {fp}, which your trust list names, but not for this event's time ({}): {why}",
+                    if stamped.trusted_time.is_some() {
+                        "the earliest time a trusted TSA time-stamped it"
+                    } else {
+                        "the time it claims"
+                    }
+                ),
             );
             (SignerTrust::OutsideValidity, k.name.clone())
         }
@@ -204,6 +243,7 @@ fn event_report(
         to: event.to.clone(),
         to_key: event.to_key.clone(),
         to_trusted_name,
+        timestamps: stamped.reports,
     }
 }
 

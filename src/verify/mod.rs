@@ -13,23 +13,26 @@ mod deep;
 mod evidence;
 mod read;
 mod report;
+mod timestamps;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 use std::path::Path;
+use std::time::Duration;
 
 pub use deep::Deep;
 pub use read::{EVENT_CAP, RETAINED_CAP, SMALL_CAP, TAG_FILE_CAP};
 pub use report::{
     Claims, DeepCheck, EventReport, Holder, ReceiptCheck, Recording, Report, SignerTrust,
-    TrustUsed, Verdict,
+    TimestampKind, TimestampReport, TrustUsed, Verdict,
 };
 
 use crate::bundle::{self, Opened};
 use crate::custody::{Chain, Context, Receipt};
-use crate::digest::Digests;
+use crate::digest::{Digests, Sha256};
 use crate::keys::Trust;
 use crate::progress::SharedProgress;
+use crate::timestamp::Certificate;
 use report::Findings;
 
 /// What to check a bundle against, and how.
@@ -43,7 +46,15 @@ pub struct Options {
     pub expect_receipts: Vec<Receipt>,
     /// Told how many payload bytes there are to hash, and of each chunk hashed.
     pub progress: SharedProgress,
+    /// The TSA roots the verifier trusts for time-stamp tokens (none: every sound token is
+    /// reported as from a TSA not trusted).
+    pub tsa_roots: Vec<Certificate>,
+    /// How far an event's claimed time may lie after a TSA's time before it is a warning.
+    pub tsa_tolerance: Duration,
 }
+
+/// The default of [`Options::tsa_tolerance`]: 10 minutes.
+pub const DEFAULT_TSA_TOLERANCE: Duration = Duration::from_secs(600);
 
 impl Default for Options {
     fn default() -> Self {
@@ -52,6 +63,8 @@ impl Default for Options {
             deep: None,
             expect_receipts: Vec::new(),
             progress: SharedProgress::none(),
+            tsa_roots: Vec::new(),
+            tsa_tolerance: DEFAULT_TSA_TOLERANCE,
         }
     }
 }
@@ -77,6 +90,8 @@ pub(crate) struct Appendable {
     /// What was measured of each payload entry, for checking the rewritten bundle without hashing
     /// it again.
     pub payload_digests: HashMap<String, Digests>,
+    /// The SHA-256 of every custody file read, by bag path.
+    pub custody_digests: BTreeMap<String, Sha256>,
 }
 
 /// Verifies the bundle at `path` (a ZIP file or an unzipped bundle folder).
@@ -116,7 +131,8 @@ pub fn verify_reader(
     run(bundle::open_reader(reader, len, None), label, options, None).0
 }
 
-fn trust_used(trust: &Trust) -> TrustUsed {
+fn trust_used(options: &Options) -> TrustUsed {
+    let trust = &options.trust;
     let mut sources: Vec<(String, usize)> = Vec::new();
     for key in trust.keys() {
         match sources.iter_mut().find(|(s, _)| *s == key.source) {
@@ -133,6 +149,11 @@ fn trust_used(trust: &Trust) -> TrustUsed {
                 n => format!("{s} ({n} keys)"),
             })
             .collect(),
+        tsa_roots: options
+            .tsa_roots
+            .iter()
+            .map(|c| c.tbs_certificate().subject().to_string())
+            .collect(),
     }
 }
 
@@ -142,7 +163,7 @@ fn run(
     options: &Options,
     known: Option<&HashMap<String, Digests>>,
 ) -> (Report, Option<Appendable>) {
-    let mut report = Report::new(label, trust_used(&options.trust));
+    let mut report = Report::new(label, trust_used(options));
     let mut findings = Findings::default();
     let appendable = match opened {
         Ok(opened) => check(opened, options, known, &mut report, &mut findings),
@@ -223,6 +244,11 @@ fn check(
             tagmanifest_sha256,
         },
         key_files: custody.key_files,
+        custody_digests: bag
+            .custody
+            .iter()
+            .map(|(name, file)| (name.clone(), file.sha256))
+            .collect(),
         payload_digests: bag.payload.into_iter().collect(),
     });
     report.evidence = evidence;

@@ -19,8 +19,10 @@ pub const TAG_FILE_CAP: u64 = 64 << 20;
 pub const RETAINED_CAP: u64 = 128 << 20;
 /// The most one custody event may hold.
 pub const EVENT_CAP: u64 = 1 << 20;
-/// The most a key or signature file may hold.
+/// The most a key, signature, time-stamp token or renewal manifest may hold.
 pub const SMALL_CAP: u64 = 64 << 10;
+// What `seal` and `timestamp` store must fit what verify reads.
+const _: () = assert!(crate::timestamp::TOKEN_CAP <= SMALL_CAP);
 
 /// A small file of the bag, read whole.
 pub(super) struct File {
@@ -129,7 +131,11 @@ fn cap_for(rel: &str) -> Option<u64> {
     if rel.starts_with("custody/") {
         return match custody::classify(rel)? {
             CustodyFile::Event(..) => Some(EVENT_CAP),
-            CustodyFile::Signature(_) | CustodyFile::Key => Some(SMALL_CAP),
+            CustodyFile::Signature(_)
+            | CustodyFile::Key
+            | CustodyFile::Token(..)
+            | CustodyFile::RenewalManifest(..)
+            | CustodyFile::RenewalToken(..) => Some(SMALL_CAP),
         };
     }
     super::bag::TAG_FILES.contains(&rel).then_some(TAG_FILE_CAP)
@@ -180,7 +186,7 @@ pub(super) fn read_bag(
                 code::BUNDLE_ENTRY_UNEXPECTED
             };
             let what = if rel.starts_with("custody/") {
-                "not part of the custody layout (events, their signatures, and signers' keys)"
+                "not part of the custody layout (events, their signatures and time-stamps, and signers' keys)"
             } else {
                 "a file that is not one of the bag's tag files; nothing vouches for it"
             };

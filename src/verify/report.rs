@@ -68,6 +68,39 @@ pub struct EventReport {
     pub to_key: Option<String>,
     /// The name the verifier's trust list gives the recipient's key.
     pub to_trusted_name: Option<String>,
+    /// The event's time-stamp tokens and renewals, as checked.
+    pub timestamps: Vec<TimestampReport>,
+}
+
+/// What a time-stamp token covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimestampKind {
+    /// A token over the event file (`.tsr`, `.N.tsr`).
+    Token,
+    /// A renewal token over a renewal manifest (`.renewal-K.tsr`).
+    Renewal,
+}
+
+/// One time-stamp token of an event, as verify checked it.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimestampReport {
+    /// The token's bag path.
+    pub path: String,
+    /// Over the event, or a renewal.
+    pub kind: TimestampKind,
+    /// The TSA's name for people (its certificate's common name), when the token could be read.
+    pub tsa: Option<String>,
+    /// The TSA certificate's subject.
+    pub tsa_subject: Option<String>,
+    /// The TSA's time (genTime), RFC 3339 in UTC, when the token could be read.
+    pub time: Option<String>,
+    /// Whether every check of the token passed (trust aside).
+    pub valid: bool,
+    /// Whether it is valid and its TSA chains to a root the verifier trusts.
+    pub trusted: bool,
+    /// Why it is not valid, or (valid) why its TSA is not trusted.
+    pub problem: Option<String>,
 }
 
 /// Who holds the bundle now, after the last event.
@@ -149,6 +182,8 @@ pub struct TrustUsed {
     pub given: bool,
     /// Where the trusted keys came from (`--trust officer.pub`, `allowed_signers line 2`).
     pub sources: Vec<String>,
+    /// The subjects of the TSA roots trusted for time-stamps.
+    pub tsa_roots: Vec<String>,
 }
 
 /// Everything verify found.

@@ -7,7 +7,9 @@ use super::{Times, short_path};
 use earwitness::evidence::Media;
 use earwitness::finding::{Finding, Severity};
 use earwitness::text::{count, safe, safe_short};
-use earwitness::verify::{EventReport, Report, SignerTrust, Verdict};
+use earwitness::verify::{
+    EventReport, Report, SignerTrust, TimestampKind, TimestampReport, Verdict,
+};
 
 /// Which parts of a report to print.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +61,15 @@ fn header(out: &mut impl Write, r: &Report, times: &Times) -> io::Result<()> {
             out,
             "Checked against: no trusted key (signatures are checked, but nothing shows who signed)"
         )?;
+    }
+    if !r.trust.tsa_roots.is_empty() {
+        let roots: Vec<String> = r
+            .trust
+            .tsa_roots
+            .iter()
+            .map(|s| safe_short(s, 120))
+            .collect();
+        writeln!(out, "TSA roots:       {}", roots.join("; "))?;
     }
     Ok(())
 }
@@ -242,8 +253,37 @@ fn timeline(out: &mut impl Write, r: &Report, times: &Times) -> io::Result<()> {
         if let Some(note) = &e.note {
             writeln!(out, "        note: {}", safe_short(note, 400))?;
         }
+        for t in &e.timestamps {
+            writeln!(out, "        {}", timestamp(t, times))?;
+        }
     }
     Ok(())
+}
+
+/// One time-stamp under its event: when, by whom, and whether that TSA is trusted.
+fn timestamp(t: &TimestampReport, times: &Times) -> String {
+    let what = match t.kind {
+        TimestampKind::Token => "time-stamped",
+        TimestampKind::Renewal => "renewal time-stamped",
+    };
+    let problem = t.problem.as_deref().map(|p| safe_short(p, 300));
+    match (&t.time, &t.tsa) {
+        (Some(time), Some(tsa)) if t.valid => format!(
+            "{what} {} by {} {}",
+            times.show(time),
+            safe_short(tsa, 80),
+            if t.trusted {
+                "(trusted)".to_string()
+            } else {
+                format!("(TSA not trusted: {})", problem.unwrap_or_default())
+            }
+        ),
+        _ => format!(
+            "{what}: {} is INVALID: {}",
+            safe(&t.path),
+            problem.unwrap_or_default()
+        ),
+    }
 }
 
 fn receipts_and_deep(out: &mut impl Write, r: &Report) -> io::Result<()> {
