@@ -101,11 +101,17 @@ impl<R: Read> HashingReader<R> {
 
     /// The digests of everything read so far.
     pub fn finish(self) -> Digests {
-        Digests {
+        self.into_parts().0
+    }
+
+    /// The digests of everything read so far, and the reader.
+    pub fn into_parts(self) -> (Digests, R) {
+        let digests = Digests {
             sha256: Sha256(self.sha.finalize().into()),
             crc32: self.crc.finalize(),
             len: self.len,
-        }
+        };
+        (digests, self.inner)
     }
 }
 

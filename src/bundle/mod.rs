@@ -8,6 +8,7 @@
 //! knows nothing of audio, manifests or finding codes: it reports [`Problem`]s and
 //! [`EntryError`]s, and `verify` decides what they mean.
 
+mod entry;
 mod local;
 mod names;
 pub mod read;
@@ -16,8 +17,12 @@ pub mod write;
 
 use std::io;
 
+pub use entry::EntryReader;
 pub use names::{check_entry_name, printable};
-pub use read::{Container, EntryInfo, EntryPlace, Opened, ReadSeek, open, open_bytes, open_reader};
+pub use read::{
+    Container, EntryInfo, EntryPlace, Opened, ParallelOpener, ReadSeek, open, open_bytes,
+    open_reader,
+};
 pub use write::{BundleWriter, append};
 
 /// What kind of structural problem a bundle has.

@@ -7,6 +7,7 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+use super::entry::{EntryReader, identity, open_listed};
 use super::structure::{self, Record};
 use super::{EntryError, Problem, ProblemKind, check_entry_name, names};
 
@@ -31,9 +32,9 @@ pub struct EntryInfo {
     pub crc32: Option<u32>,
     /// Whether the entry is compressed inside the ZIP.
     pub compressed: bool,
-    index: usize,
+    pub(super) index: usize,
     /// A folder's file: its device and inode when listed.
-    ident: Option<(u64, u64)>,
+    pub(super) ident: Option<(u64, u64)>,
 }
 
 /// A bundle opened for reading.
@@ -50,6 +51,58 @@ pub struct ZipBundle {
     /// The file on disk, when it is one (for reading entries in place).
     path: Option<PathBuf>,
     records: Vec<Record>,
+}
+
+/// Where one ZIP entry's data lies, for [`ParallelOpener`].
+#[derive(Clone, Copy, Debug)]
+pub struct Slot {
+    data_start: u64,
+    compressed: u64,
+    size: u64,
+    crc32: u32,
+    method: u16,
+}
+
+/// Opens a bundle's entries on their own file handles, so that several can be read at once.
+#[derive(Clone, Debug)]
+pub enum ParallelOpener {
+    /// A ZIP file on disk.
+    Zip {
+        /// The file.
+        path: PathBuf,
+        /// Each entry's data, by entry index.
+        slots: Vec<Slot>,
+    },
+    /// An unzipped folder.
+    Dir(PathBuf),
+}
+
+impl ParallelOpener {
+    /// A reader over `entry`'s uncompressed bytes, on a handle of its own (see
+    /// [`Container::open_entry`] for what it checks).
+    pub fn open(&self, entry: &EntryInfo) -> Result<EntryReader<'static>, EntryError> {
+        match self {
+            ParallelOpener::Zip { path, slots } => {
+                let slot = slots
+                    .get(entry.index)
+                    .ok_or_else(|| EntryError::Io(io::Error::other("no such entry")))?;
+                let mut file = File::open(path)?;
+                file.seek(SeekFrom::Start(slot.data_start))?;
+                let raw = BufReader::with_capacity(1 << 16, file.take(slot.compressed));
+                let inner: Box<dyn Read + Send> = match slot.method {
+                    0 => Box::new(raw),
+                    8 => Box::new(flate2::read::DeflateDecoder::new(raw)),
+                    other => return Err(EntryError::Method(other)),
+                };
+                Ok(EntryReader::new(inner, slot.size, Some(slot.crc32)))
+            }
+            ParallelOpener::Dir(root) => {
+                let rel = entry.name.split_once('/').map(|(_, r)| r).unwrap_or("");
+                let file = open_listed(&root.join(rel), entry.ident)?;
+                Ok(EntryReader::new(Box::new(file), entry.size, None))
+            }
+        }
+    }
 }
 
 /// Where a stored entry's bytes lie, for a reader that reads them in place (never extracted).
@@ -407,41 +460,6 @@ fn open_dir(root: &Path) -> io::Result<Opened> {
     })
 }
 
-#[cfg(unix)]
-fn identity(meta: &fs::Metadata) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    Some((meta.dev(), meta.ino()))
-}
-
-#[cfg(not(unix))]
-fn identity(_: &fs::Metadata) -> Option<(u64, u64)> {
-    None
-}
-
-/// Opens a folder's file without following a symbolic link, and checks that it is still the file
-/// that was listed (the same device and inode).
-fn open_listed(path: &Path, ident: Option<(u64, u64)>) -> Result<File, EntryError> {
-    let mut options = fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW);
-    }
-    let file = options.open(path).map_err(|e| {
-        if e.raw_os_error() == Some(libc::ELOOP) {
-            EntryError::Replaced
-        } else {
-            EntryError::Io(e)
-        }
-    })?;
-    let meta = file.metadata()?;
-    if ident.is_some() && identity(&meta) != ident || !meta.is_file() {
-        return Err(EntryError::Replaced);
-    }
-    Ok(file)
-}
-
 impl Container {
     /// A reader over one entry's uncompressed bytes. It fails with an [`EntryError`] (inside the
     /// `io::Error`, see [`EntryError::within`]) if the entry yields more or fewer bytes than it
@@ -454,7 +472,7 @@ impl Container {
                 let rec = &records[entry.index];
                 reader.seek(SeekFrom::Start(rec.data_start))?;
                 let raw = Read::take(&mut *reader, rec.compressed);
-                let inner: Box<dyn Read + '_> = match rec.method {
+                let inner: Box<dyn Read + Send + '_> = match rec.method {
                     0 => Box::new(raw),
                     8 => Box::new(flate2::read::DeflateDecoder::new(raw)),
                     other => return Err(EntryError::Method(other)),
@@ -491,6 +509,33 @@ impl Container {
         Ok(out)
     }
 
+    /// An opener that reads entries independently of this container, from several threads at
+    /// once: for a ZIP file on disk and an unzipped folder. `None` for a ZIP read from memory or a
+    /// remote object, which is read in order.
+    pub fn parallel(&self) -> Option<ParallelOpener> {
+        match self {
+            Container::Zip(ZipBundle {
+                path: Some(path),
+                records,
+                ..
+            }) => Some(ParallelOpener::Zip {
+                path: path.clone(),
+                slots: records
+                    .iter()
+                    .map(|r| Slot {
+                        data_start: r.data_start,
+                        compressed: r.compressed,
+                        size: r.size,
+                        crc32: r.crc32,
+                        method: r.method,
+                    })
+                    .collect(),
+            }),
+            Container::Zip(_) => None,
+            Container::Dir(root) => Some(ParallelOpener::Dir(root.clone())),
+        }
+    }
+
     /// Where a decoder can read an entry's bytes in place: a stored ZIP entry as a window of the
     /// ZIP file, a file of an unzipped folder as itself. `None` for a compressed entry, or a ZIP
     /// that is not a file on this machine.
@@ -514,72 +559,5 @@ impl Container {
                 })
             }
         }
-    }
-}
-
-/// An entry's bytes, checked as they pass: never more or fewer than declared, and (for a ZIP) the
-/// CRC-32 at the end.
-pub struct EntryReader<'a> {
-    inner: Box<dyn Read + 'a>,
-    declared: u64,
-    read: u64,
-    crc: Option<(u32, crc32fast::Hasher)>,
-}
-
-impl<'a> EntryReader<'a> {
-    fn new(inner: Box<dyn Read + 'a>, declared: u64, crc: Option<u32>) -> Self {
-        EntryReader {
-            inner,
-            declared,
-            read: 0,
-            crc: crc.map(|c| (c, crc32fast::Hasher::new())),
-        }
-    }
-
-    fn at_end(&mut self) -> io::Result<usize> {
-        if self.read < self.declared {
-            return Err(EntryError::Shorter {
-                declared: self.declared,
-                got: self.read,
-            }
-            .into_io());
-        }
-        if let Some((expected, hasher)) = self.crc.take() {
-            let found = hasher.finalize();
-            if found != expected {
-                return Err(EntryError::Crc { expected, found }.into_io());
-            }
-        }
-        Ok(0)
-    }
-}
-
-impl Read for EntryReader<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        let left = self.declared - self.read;
-        if left == 0 {
-            // Probe for one more byte: any is too many.
-            let mut one = [0u8; 1];
-            return match self.inner.read(&mut one)? {
-                0 => self.at_end(),
-                _ => Err(EntryError::Longer {
-                    declared: self.declared,
-                }
-                .into_io()),
-            };
-        }
-        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-        let n = self.inner.read(&mut buf[..want])?;
-        if n == 0 {
-            return self.at_end();
-        }
-        if let Some((_, hasher)) = &mut self.crc {
-            hasher.update(&buf[..n]);
-        }
-        self.read += n as u64;
-        Ok(n)
     }
 }

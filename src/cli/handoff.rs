@@ -260,7 +260,7 @@ fn summary(
         .take(5)
         .map(|r| safe_short(short_path(&r.path), 60))
         .collect();
-    let more = before.recordings.len().saturating_sub(names.len());
+    let more = (before.recordings_total as usize).saturating_sub(names.len());
     let more = if more > 0 {
         format!(" and {more} more")
     } else {
@@ -269,7 +269,7 @@ fn summary(
     writeln!(
         out,
         "Accepted: {} ({}{more}), every one re-hashed and intact.",
-        count(before.recordings.len() as u64, "file", "files"),
+        count(before.recordings_total, "file", "files"),
         names.join(", ")
     )?;
     if let Some(last) = before.events.last() {

@@ -161,6 +161,7 @@ pub fn verify(a: VerifyArgs) -> Result<u8, CliError> {
         progress: SharedProgress(bar.clone()),
         tsa_roots: a.tsa.roots()?,
         tsa_tolerance: a.tsa.tolerance(),
+        ..Options::default()
     };
     let report = run_verify(&a.bundle, &options)?;
     bar.finish();
@@ -231,6 +232,7 @@ pub fn inspect(a: InspectArgs) -> Result<u8, CliError> {
                     writeln!(out, "      from {}", safe(&item.original.path))?;
                     text::media(&mut out, item.media.as_ref(), &item.findings)?;
                 }
+                text::more_recordings(&mut out, &report)?;
             }
         }
         // What a bundle claims is shown either way; the exit code says whether it checks out.

@@ -1,7 +1,7 @@
 //! Steps 4 to 7 of docs/FORMAT.md §7: the BagIt files. `bagit.txt`, the payload manifest against
 //! the payload, the tag manifest against the tag files, and `bag-info.txt`'s Payload-Oxum.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::read::{Bag, File};
 use super::report::Findings;
@@ -51,7 +51,7 @@ fn text<'a>(
 }
 
 /// Step 4: `bagit.txt` is exactly the declaration earwitness writes.
-pub(super) fn check_declaration(bag: &Bag, findings: &mut Findings) {
+pub(super) fn check_declaration(bag: &Bag<'_>, findings: &mut Findings) {
     let Some(decl) = text(&bag.tags, BAGIT, code::BAG_DECLARATION_INVALID, findings) else {
         return;
     };
@@ -64,13 +64,25 @@ pub(super) fn check_declaration(bag: &Bag, findings: &mut Findings) {
     }
 }
 
+/// The payload manifest as parsed, keyed by the payload's own names.
+#[derive(Default)]
+pub(super) struct Manifest<'a> {
+    /// Paths that are payload files, and the SHA-256 the manifest gives each.
+    pub listed: HashMap<&'a str, Sha256>,
+    /// Paths the manifest lists that are not in the bundle (up to a few thousand are kept).
+    pub absent: HashSet<String>,
+}
+
+/// At most this many absent paths are remembered (their findings are reported either way).
+const ABSENT_KEPT: usize = 10_000;
+
 /// Step 5: the payload manifest against the payload. Returns the parsed manifest.
-pub(super) fn check_payload_manifest(
-    bag: &Bag,
+pub(super) fn check_payload_manifest<'a>(
+    bag: &Bag<'a>,
     findings: &mut Findings,
-) -> Option<Vec<(String, Sha256)>> {
+) -> Option<Manifest<'a>> {
     let text = text(&bag.tags, MANIFEST, code::MANIFEST_INVALID, findings)?;
-    let manifest = match bag::parse_manifest(text) {
+    let parsed = match bag::parse_manifest(text) {
         Ok(m) => m,
         Err(e) => {
             findings.error(
@@ -81,23 +93,37 @@ pub(super) fn check_payload_manifest(
             return None;
         }
     };
-    let mut listed = HashSet::with_capacity(manifest.len());
-    for (path, expected) in &manifest {
-        listed.insert(path.as_str());
+    let mut manifest = Manifest::default();
+    for (path, expected) in parsed {
         if !path.starts_with("data/") {
             findings.error(
                 code::MANIFEST_INVALID,
-                printable(path),
+                printable(&path),
                 "the manifest lists a file outside data/",
             );
             continue;
         }
-        match bag.payload.get(path) {
-            Some(actual) if actual.sha256 == *expected => {}
+        let Some((key, _)) = bag.payload_key(&path) else {
+            // It may exist but have been unreadable; that has its own finding already.
+            if !findings.has_error_at(&printable(&path)) {
+                findings.error(
+                    code::PAYLOAD_MISSING,
+                    printable(&path),
+                    "listed in the manifest, but not in the bundle",
+                );
+            }
+            if manifest.absent.len() < ABSENT_KEPT {
+                manifest.absent.insert(path);
+            }
+            continue;
+        };
+        manifest.listed.insert(key, expected);
+        match bag.payload.get(key) {
+            Some(actual) if actual.sha256 == expected => {}
             Some(actual) => findings.push(
                 Finding::error(
                     code::PAYLOAD_HASH_MISMATCH,
-                    printable(path),
+                    printable(key),
                     format!(
                         "SHA-256 is {}, but the manifest says {expected}: the file was changed",
                         actual.sha256
@@ -105,17 +131,11 @@ pub(super) fn check_payload_manifest(
                 )
                 .values(expected, actual.sha256),
             ),
-            // It may exist but have been unreadable; that has its own finding already.
-            None if findings.has_error_at(&printable(path)) => {}
-            None => findings.error(
-                code::PAYLOAD_MISSING,
-                printable(path),
-                "listed in the manifest, but not in the bundle",
-            ),
+            None => {}
         }
     }
-    for path in bag.payload_entries.keys() {
-        if !listed.contains(path.as_str()) {
+    for (path, _) in &bag.payload_entries {
+        if !manifest.listed.contains_key(path) {
             findings.error(
                 code::PAYLOAD_UNLISTED,
                 printable(path),
@@ -128,7 +148,11 @@ pub(super) fn check_payload_manifest(
 
 /// Step 6: the tag manifest against the tag files. Returns whether every tag file it must cover
 /// matched.
-pub(super) fn check_tag_manifest(bag: &Bag, findings: &mut Findings) -> HashSet<String> {
+pub(super) fn check_tag_manifest(
+    bag: &Bag<'_>,
+    evidence_sha256: Option<Sha256>,
+    findings: &mut Findings,
+) -> HashSet<String> {
     let mut matched = HashSet::new();
     let Some(text) = text(&bag.tags, TAGMANIFEST, code::MANIFEST_INVALID, findings) else {
         return matched;
@@ -156,8 +180,13 @@ pub(super) fn check_tag_manifest(bag: &Bag, findings: &mut Findings) -> HashSet<
             continue;
         }
         covered.insert(path.as_str());
-        match bag.tags.get(path) {
-            Some(t) if t.sha256 == *expected => {
+        let found = if path == evidence::FILE_NAME {
+            evidence_sha256
+        } else {
+            bag.tags.get(path).map(|t| t.sha256)
+        };
+        match found {
+            Some(t) if t == *expected => {
                 matched.insert(path.clone());
             }
             Some(t) => findings.push(
@@ -165,11 +194,10 @@ pub(super) fn check_tag_manifest(bag: &Bag, findings: &mut Findings) -> HashSet<
                     code::TAG_HASH_MISMATCH,
                     shown,
                     format!(
-                        "SHA-256 is {}, but the tag manifest says {expected}: the file was changed",
-                        t.sha256
+                        "SHA-256 is {t}, but the tag manifest says {expected}: the file was changed",
                     ),
                 )
-                .values(expected, t.sha256),
+                .values(expected, t),
             ),
             None if findings.has_error_at(&shown) => {}
             None => findings.error(
@@ -179,8 +207,11 @@ pub(super) fn check_tag_manifest(bag: &Bag, findings: &mut Findings) -> HashSet<
             ),
         }
     }
+    let present = |name: &str| {
+        bag.tags.contains_key(name) || (name == evidence::FILE_NAME && bag.evidence.is_some())
+    };
     for required in COVERED_TAGS {
-        if !bag.tags.contains_key(required) && !covered.contains(required) {
+        if !present(required) && !covered.contains(required) {
             if !findings.has_error_at(required) {
                 findings.error(
                     code::TAG_MISSING,
@@ -188,7 +219,7 @@ pub(super) fn check_tag_manifest(bag: &Bag, findings: &mut Findings) -> HashSet<
                     format!("{required} is missing: every bag holds it"),
                 );
             }
-        } else if bag.tags.contains_key(required) && !covered.contains(required) {
+        } else if present(required) && !covered.contains(required) {
             findings.error(
                 code::TAG_UNLISTED,
                 required,
@@ -200,7 +231,7 @@ pub(super) fn check_tag_manifest(bag: &Bag, findings: &mut Findings) -> HashSet<
 }
 
 /// Step 7: `bag-info.txt` and its Payload-Oxum against the payload found.
-pub(super) fn check_bag_info(bag: &Bag, findings: &mut Findings) {
+pub(super) fn check_bag_info(bag: &Bag<'_>, findings: &mut Findings) {
     let Some(text) = text(&bag.tags, BAG_INFO, code::BAG_INFO_INVALID, findings) else {
         return;
     };

@@ -39,7 +39,7 @@ pub(super) fn check_deep(
     container: &Container,
     bag: &Bag,
     evidence: &Evidence,
-    intact: &HashSet<String>,
+    intact: &HashSet<&str>,
     findings: &mut Findings,
 ) -> Decoded {
     let mut checks = Vec::new();
@@ -50,12 +50,12 @@ pub(super) fn check_deep(
             path: item.path.clone(),
             result: result.to_string(),
         };
-        if !intact.contains(&item.path) {
+        if !intact.contains(item.path.as_str()) {
             // Already failing: its bytes are not what was sealed.
             checks.push(check("skipped"));
             continue;
         }
-        let Some(entry) = bag.payload_entries.get(&item.path) else {
+        let Some(entry) = bag.payload_entry(&item.path) else {
             continue;
         };
         match container.place(entry) {

@@ -1,22 +1,48 @@
 //! Step 8 of docs/FORMAT.md §7: `evidence.json` parses strictly and agrees with the manifest and
 //! the payload (every path once, the same SHA-256, the same size).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::io::{self, Read};
 
-use super::read::Bag;
+use super::bag::Manifest;
+use super::read::{Bag, TAG_FILE_CAP};
 use super::report::{Findings, Recording};
-use crate::bundle::printable;
-use crate::digest::Sha256;
-use crate::evidence::{self, Evidence};
+use crate::bundle::{Container, EntryError, printable};
+use crate::digest::{HashingReader, Sha256};
+use crate::evidence::{self, Evidence, Item};
 use crate::finding::{Finding, code};
 
-/// Parses `evidence.json` and compares it with the manifest (when that parsed).
-pub(super) fn check_evidence(
-    bag: &Bag,
-    manifest: Option<&[(String, Sha256)]>,
+/// The most item JSON kept in memory for the report, whatever the count.
+const KEPT_BYTES: u64 = 64 << 20;
+/// At most this many item paths that are not in the bundle are remembered, to find duplicates.
+const STRAY_KEPT: usize = 10_000;
+
+/// What step 8 read.
+pub(super) struct Read8 {
+    /// The SHA-256 of `evidence.json`'s bytes, when every byte could be read.
+    pub sha256: Option<Sha256>,
+    /// The manifest, when it parsed: its fields, and the first items (see `items_total`).
+    pub evidence: Option<Evidence>,
+    /// How many items it lists.
+    pub items_total: u64,
+}
+
+/// Streams `evidence.json` once: hashes it for the tag manifest, parses it strictly item by
+/// item, and compares each item with the manifest and the payload as it goes. Keeps the first
+/// `keep` items (and no more than 64 MiB of them) for the report.
+pub(super) fn check_evidence<'a>(
+    container: &mut Container,
+    bag: &Bag<'a>,
+    manifest: Option<&Manifest<'a>>,
+    keep: usize,
     findings: &mut Findings,
-) -> Option<Evidence> {
-    let Some(file) = bag.tags.get(evidence::FILE_NAME) else {
+) -> Read8 {
+    let mut out = Read8 {
+        sha256: None,
+        evidence: None,
+        items_total: 0,
+    };
+    let Some(entry) = bag.evidence else {
         if !findings.has_error_at(evidence::FILE_NAME) {
             findings.error(
                 code::EVIDENCE_INVALID,
@@ -24,38 +50,123 @@ pub(super) fn check_evidence(
                 "evidence.json is missing",
             );
         }
-        return None;
+        return out;
     };
-    let ev = match Evidence::parse(&file.bytes) {
-        Ok(ev) => ev,
-        Err(e) => {
-            findings.error(code::EVIDENCE_INVALID, evidence::FILE_NAME, e.to_string());
-            return None;
+    let reader = match container.open_entry(entry) {
+        Ok(r) => r,
+        Err(error) => {
+            findings.error(
+                super::read::entry_error_code(&error),
+                evidence::FILE_NAME,
+                format!("cannot be read: {error}"),
+            );
+            return out;
         }
     };
-    if let Some(manifest) = manifest {
-        compare(&ev, manifest, bag, findings);
+    let mut hashing = HashingReader::new(Watch {
+        inner: reader,
+        error: None,
+    });
+    let mut compare = Compare {
+        bag,
+        manifest,
+        seen: HashSet::new(),
+        stray: HashSet::new(),
+        findings: Findings::default(),
+    };
+    let mut kept = Vec::new();
+    let mut kept_bytes = 0u64;
+    let mut total = 0u64;
+    let parsed = evidence::parse_stream(&mut hashing, TAG_FILE_CAP, &mut |item: Item, n| {
+        total += 1;
+        compare.item(&item);
+        if kept.len() < keep && kept_bytes + n <= KEPT_BYTES {
+            kept_bytes += n;
+            kept.push(item);
+        }
+    });
+    compare.unlisted();
+    let compared = compare.findings;
+    // Hash to the end whatever the parse found, so that the tag manifest check says whether the
+    // bytes are the ones sealed.
+    let _ = io::copy(&mut hashing, &mut io::sink());
+    let (digests, watch) = hashing.into_parts();
+    if let Some(error) = watch.error {
+        let (code, message) = match EntryError::within(&error) {
+            Some(e) => (super::read::entry_error_code(e), e.to_string()),
+            None => (code::BUNDLE_ENTRY_UNREADABLE, error.to_string()),
+        };
+        findings.error(
+            code,
+            evidence::FILE_NAME,
+            format!("cannot be read: {message}"),
+        );
+        return out;
     }
-    Some(ev)
+    out.sha256 = Some(digests.sha256);
+    match parsed {
+        Ok(ev) => {
+            // What the items said counts only when the whole file parsed.
+            findings.absorb(compared);
+            out.items_total = total;
+            out.evidence = Some(Evidence { items: kept, ..ev });
+        }
+        Err(e) => findings.error(code::EVIDENCE_INVALID, evidence::FILE_NAME, e.to_string()),
+    }
+    out
 }
 
-fn compare(ev: &Evidence, manifest: &[(String, Sha256)], bag: &Bag, findings: &mut Findings) {
-    let listed: HashMap<&str, &Sha256> = manifest.iter().map(|(p, d)| (p.as_str(), d)).collect();
-    let mut seen = HashSet::with_capacity(ev.items.len());
-    for item in &ev.items {
+/// Keeps the first error the entry reader returned (the parser only keeps its kind).
+struct Watch<R> {
+    inner: R,
+    error: Option<io::Error>,
+}
+
+impl<R: Read> Read for Watch<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.error.is_some() {
+            return Err(io::Error::other("evidence.json could not be read"));
+        }
+        self.inner.read(buf).map_err(|e| {
+            let kind = e.kind();
+            self.error = Some(e);
+            io::Error::new(kind, "evidence.json could not be read")
+        })
+    }
+}
+
+/// Compares items, one at a time, with the manifest and the payload.
+struct Compare<'a, 'f> {
+    bag: &'f Bag<'a>,
+    manifest: Option<&'f Manifest<'a>>,
+    /// Payload paths already listed by an item.
+    seen: HashSet<&'a str>,
+    /// Item paths that are not payload files (bounded).
+    stray: HashSet<String>,
+    findings: Findings,
+}
+
+impl<'a> Compare<'a, '_> {
+    fn item(&mut self, item: &Item) {
         let shown = printable(&item.path);
-        if !seen.insert(item.path.as_str()) {
-            findings.error(
+        let entry = self.bag.payload_key(&item.path);
+        let first = match entry {
+            Some((key, _)) => self.seen.insert(key),
+            None if self.stray.len() < STRAY_KEPT => self.stray.insert(item.path.clone()),
+            None => !self.stray.contains(&item.path),
+        };
+        if !first {
+            self.findings.error(
                 code::EVIDENCE_MISMATCH,
                 shown,
                 "evidence.json lists this file twice",
             );
-            continue;
+            return;
         }
-        if let Some(entry) = bag.payload_entries.get(&item.path)
+        if let Some((_, entry)) = entry
             && entry.size != item.size
         {
-            findings.push(
+            self.findings.push(
                 Finding::error(
                     code::EVIDENCE_MISMATCH,
                     shown.clone(),
@@ -64,9 +175,13 @@ fn compare(ev: &Evidence, manifest: &[(String, Sha256)], bag: &Bag, findings: &m
                 .values(item.size, entry.size),
             );
         }
-        match listed.get(item.path.as_str()) {
-            Some(d) if **d == item.sha256 => {}
-            Some(d) => findings.push(
+        let Some(manifest) = self.manifest else {
+            return;
+        };
+        let listed = entry.and_then(|(key, _)| manifest.listed.get(key));
+        match listed {
+            Some(d) if *d == item.sha256 => {}
+            Some(d) => self.findings.push(
                 Finding::error(
                     code::EVIDENCE_MISMATCH,
                     shown,
@@ -74,26 +189,44 @@ fn compare(ev: &Evidence, manifest: &[(String, Sha256)], bag: &Bag, findings: &m
                 )
                 .values(d, item.sha256),
             ),
-            None => findings.error(
+            // The manifest lists it but the bundle lacks it: payload.missing says so already.
+            None if manifest.absent.contains(&item.path) => {}
+            None => self.findings.error(
                 code::EVIDENCE_MISMATCH,
                 shown,
                 "in evidence.json, but not in the manifest",
             ),
         }
     }
-    for (path, _) in manifest {
-        if !seen.contains(path.as_str()) {
-            findings.error(
-                code::EVIDENCE_MISMATCH,
-                printable(path),
-                "in the manifest, but not in evidence.json",
-            );
+
+    /// After the last item: every file the manifest lists must have had one.
+    fn unlisted(&mut self) {
+        let Some(manifest) = self.manifest else {
+            return;
+        };
+        for (path, _) in &self.bag.payload_entries {
+            if manifest.listed.contains_key(path) && !self.seen.contains(path) {
+                self.findings.error(
+                    code::EVIDENCE_MISMATCH,
+                    printable(path),
+                    "in the manifest, but not in evidence.json",
+                );
+            }
+        }
+        for path in &manifest.absent {
+            if !self.stray.contains(path) {
+                self.findings.error(
+                    code::EVIDENCE_MISMATCH,
+                    printable(path),
+                    "in the manifest, but not in evidence.json",
+                );
+            }
         }
     }
 }
 
 /// The payload files as `evidence.json` lists them, each marked whether its bytes matched.
-pub(super) fn recordings(ev: &Evidence, intact: &HashSet<String>) -> Vec<Recording> {
+pub(super) fn recordings(ev: &Evidence, intact: &HashSet<&str>) -> Vec<Recording> {
     ev.items
         .iter()
         .map(|item| Recording {
@@ -101,7 +234,7 @@ pub(super) fn recordings(ev: &Evidence, intact: &HashSet<String>) -> Vec<Recordi
             name: item.original.name.clone(),
             size: item.size,
             sha256: item.sha256.to_hex(),
-            intact: intact.contains(&item.path),
+            intact: intact.contains(item.path.as_str()),
             format: item.media.as_ref().map(|m| match &m.codec {
                 Some(c) => format!("{} / {c}", m.container),
                 None => m.container.clone(),

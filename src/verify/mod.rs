@@ -51,7 +51,13 @@ pub struct Options {
     pub tsa_roots: Vec<Certificate>,
     /// How far an event's claimed time may lie after a TSA's time before it is a warning.
     pub tsa_tolerance: Duration,
+    /// How many of `evidence.json`'s items the report keeps ([`Report::recordings`] and
+    /// [`Report::evidence`]); every item is checked either way. `--deep` keeps them all.
+    pub items_kept: usize,
 }
+
+/// The default of [`Options::items_kept`].
+pub const DEFAULT_ITEMS_KEPT: usize = 10_000;
 
 /// The default of [`Options::tsa_tolerance`]: 10 minutes.
 pub const DEFAULT_TSA_TOLERANCE: Duration = Duration::from_secs(600);
@@ -65,6 +71,7 @@ impl Default for Options {
             progress: SharedProgress::none(),
             tsa_roots: Vec::new(),
             tsa_tolerance: DEFAULT_TSA_TOLERANCE,
+            items_kept: DEFAULT_ITEMS_KEPT,
         }
     }
 }
@@ -198,24 +205,32 @@ fn check(
     let bag = read::read_bag(&mut container, &entries, &name, options, known, findings);
     report.payload_files = bag.payload_files;
     report.payload_bytes = bag.payload_bytes;
-    // Steps 4 to 7: the BagIt files.
+    // Steps 4, 5 and 8 (`evidence.json`, streamed once against the manifest), then 6 and 7
+    // (the tag manifest needs the hash of `evidence.json`, which step 8 measures).
     bag::check_declaration(&bag, findings);
     let manifest = bag::check_payload_manifest(&bag, findings);
-    let tags_matched = bag::check_tag_manifest(&bag, findings);
+    // --deep compares every item, so it keeps them all; otherwise only the report's share.
+    let keep = if options.deep.is_some() {
+        usize::MAX
+    } else {
+        options.items_kept
+    };
+    let read8 = evidence::check_evidence(&mut container, &bag, manifest.as_ref(), keep, findings);
+    let evidence = read8.evidence;
+    let tags_matched = bag::check_tag_manifest(&bag, read8.sha256, findings);
     bag::check_bag_info(&bag, findings);
-    // Step 8: evidence.json.
-    let evidence = evidence::check_evidence(&bag, manifest.as_deref(), findings);
     // Step 9: custody.
     let tagmanifest = bag.tags.get(crate::bag::TAGMANIFEST).map(|t| t.sha256);
     let custody = custody::check_custody(&bag, tagmanifest, options, findings);
-    let intact: HashSet<String> = manifest
+    let intact: HashSet<&str> = manifest
         .iter()
-        .flatten()
-        .filter(|(path, want)| bag.payload.get(path).is_some_and(|d| d.sha256 == *want))
-        .map(|(path, _)| path.clone())
+        .flat_map(|m| m.listed.iter())
+        .filter(|(path, want)| bag.payload.get(*path).is_some_and(|d| d.sha256 == **want))
+        .map(|(path, _)| *path)
         .collect();
     if let Some(ev) = &evidence {
         report.recordings = evidence::recordings(ev, &intact);
+        report.recordings_total = read8.items_total;
         report.claims = Some(Claims {
             case: ev.case.clone(),
             organization: ev.organization.clone(),
@@ -249,7 +264,11 @@ fn check(
             .iter()
             .map(|(name, file)| (name.clone(), file.sha256))
             .collect(),
-        payload_digests: bag.payload.into_iter().collect(),
+        payload_digests: bag
+            .payload
+            .iter()
+            .map(|(path, d)| ((*path).to_string(), *d))
+            .collect(),
     });
     report.evidence = evidence;
     appendable

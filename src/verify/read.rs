@@ -5,10 +5,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::Options;
 use super::report::Findings;
-use crate::bundle::{self, Container, EntryError, EntryInfo, Problem, ProblemKind};
+use crate::bundle::{self, Container, EntryError, EntryInfo, ParallelOpener, Problem, ProblemKind};
 use crate::custody::{self, CustodyFile};
 use crate::digest::{Digests, HashingReader, Sha256};
 use crate::finding::code;
@@ -30,22 +32,40 @@ pub(super) struct File {
     pub sha256: Sha256,
 }
 
-/// The bag as read: what every later step checks.
+/// The bag as read: what every later step checks. Names are borrowed from the container's list
+/// of entries, so each name is held once however many steps look at it.
 #[derive(Default)]
-pub(super) struct Bag {
+pub(super) struct Bag<'a> {
     /// The bag's name (its top-level folder).
     pub name: String,
-    /// Tag files by bag path.
+    /// Tag files by bag path (all but `evidence.json`, which is streamed in step 8).
     pub tags: BTreeMap<String, File>,
     /// Custody files by bag path.
     pub custody: BTreeMap<String, File>,
+    /// `evidence.json`'s entry, read in step 8.
+    pub evidence: Option<&'a EntryInfo>,
     /// Payload files whose bytes could all be read, by bag path: their digests.
-    pub payload: BTreeMap<String, Digests>,
-    /// Payload entries by bag path (for decoding them again in place).
-    pub payload_entries: HashMap<String, EntryInfo>,
+    pub payload: HashMap<&'a str, Digests>,
+    /// Payload entries by bag path, in container order.
+    pub payload_entries: Vec<(&'a str, &'a EntryInfo)>,
     /// Payload file count and bytes, as found.
     pub payload_files: u64,
     pub payload_bytes: u64,
+}
+
+impl<'a> Bag<'a> {
+    /// The payload entry at bag path `path`.
+    pub fn payload_entry(&self, path: &str) -> Option<&'a EntryInfo> {
+        self.payload_key(path).map(|(_, e)| e)
+    }
+
+    /// The payload entry at bag path `path`, with the path as the bag holds it.
+    pub fn payload_key(&self, path: &str) -> Option<(&'a str, &'a EntryInfo)> {
+        self.payload_entries
+            .binary_search_by(|(p, _)| (*p).cmp(path))
+            .ok()
+            .map(|i| self.payload_entries[i])
+    }
 }
 
 /// The finding code for a structural problem of the container.
@@ -84,7 +104,7 @@ pub(super) fn record_problems(problems: Vec<Problem>, findings: &mut Findings) {
 }
 
 /// The finding code for an entry that could not be read as declared.
-fn entry_error_code(error: &EntryError) -> &'static str {
+pub(super) fn entry_error_code(error: &EntryError) -> &'static str {
     match error {
         EntryError::Crc { .. } => code::BUNDLE_ENTRY_CRC,
         EntryError::Longer { .. } | EntryError::TooLarge { .. } => code::BUNDLE_ENTRY_OVERSIZE,
@@ -141,15 +161,17 @@ fn cap_for(rel: &str) -> Option<u64> {
     super::bag::TAG_FILES.contains(&rel).then_some(TAG_FILE_CAP)
 }
 
-/// Step 3: reads every entry of the bag once.
-pub(super) fn read_bag(
+/// Step 3: reads every entry of the bag once: the small tag and custody files first, then every
+/// payload file (on all cores where the container allows); `evidence.json` is left for step 8,
+/// which streams it.
+pub(super) fn read_bag<'a>(
     container: &mut Container,
-    entries: &[EntryInfo],
+    entries: &'a [EntryInfo],
     bag_name: &str,
     options: &Options,
     known: Option<&HashMap<String, Digests>>,
     findings: &mut Findings,
-) -> Bag {
+) -> Bag<'a> {
     let prefix = format!("{bag_name}/");
     let mut bag = Bag {
         name: bag_name.to_string(),
@@ -160,23 +182,21 @@ pub(super) fn read_bag(
             .iter()
             .filter_map(|e| e.name.strip_prefix(&prefix).map(|rel| (rel, e)))
     };
-    let payload_total = in_bag()
-        .filter(|(rel, _)| rel.starts_with("data/"))
-        .map(|(_, e)| e.size)
-        .fold(0u64, u64::saturating_add);
-    options.progress.start(payload_total, entries.len());
-    options.progress.stage("verifying");
-    let mut retained = 0u64;
     for (rel, e) in in_bag() {
-        let shown = bundle::printable(rel);
         if rel.starts_with("data/") {
-            options.progress.file(rel);
             bag.payload_files += 1;
             bag.payload_bytes = bag.payload_bytes.saturating_add(e.size);
-            bag.payload_entries.insert(rel.to_string(), e.clone());
-            if let Some(d) = hash_payload(container, e, rel, options, known, findings) {
-                bag.payload.insert(rel.to_string(), d);
-            }
+            bag.payload_entries.push((rel, e));
+        }
+    }
+    bag.payload_entries.sort_by(|a, b| a.0.cmp(b.0));
+    options.progress.start(bag.payload_bytes, entries.len());
+    options.progress.stage("verifying");
+    let mut retained = 0u64;
+    for (rel, e) in in_bag().filter(|(rel, _)| !rel.starts_with("data/")) {
+        let shown = bundle::printable(rel);
+        if rel == crate::evidence::FILE_NAME {
+            bag.evidence = Some(e);
             continue;
         }
         let Some(cap) = cap_for(rel) else {
@@ -236,48 +256,19 @@ pub(super) fn read_bag(
             bag.tags.insert(rel.to_string(), file);
         }
     }
+    hash_payload(container, &mut bag, options, known, findings);
     bag
 }
 
-/// Hashes one payload entry (or, with digests measured while writing, checks its CRC and size
-/// against them) and returns its digests if its bytes could all be read.
-fn hash_payload(
-    container: &mut Container,
-    e: &EntryInfo,
-    rel: &str,
-    options: &Options,
-    known: Option<&HashMap<String, Digests>>,
-    findings: &mut Findings,
-) -> Option<Digests> {
-    let shown = bundle::printable(rel);
-    if let Some(known) = known {
-        let Some(d) = known.get(rel) else {
-            findings.error(
-                code::PAYLOAD_UNLISTED,
-                shown,
-                "written to the bundle but never hashed",
-            );
-            return None;
-        };
-        if e.size != d.len || e.crc32.is_some_and(|crc| crc != d.crc32) {
-            findings.error(
-                code::BUNDLE_ENTRY_CRC,
-                shown,
-                "the ZIP records another size or CRC-32 than the bytes that were hashed",
-            );
-        }
-        return Some(*d);
-    }
-    let reader = match container.open_entry(e) {
+/// What reading one payload entry gave: its digests when every byte was read (even when its CRC
+/// failed), and the error, if any.
+type Hashed = (Option<Digests>, Option<io::Error>);
+
+/// Streams one entry through SHA-256 and CRC-32.
+fn hash_entry(reader: io::Result<Box<dyn Read + '_>>, options: &Options) -> Hashed {
+    let reader = match reader {
         Ok(r) => r,
-        Err(error) => {
-            findings.error(
-                entry_error_code(&error),
-                shown,
-                format!("cannot be read: {error}"),
-            );
-            return None;
-        }
+        Err(e) => return (None, Some(e)),
     };
     let mut hashing = HashingReader::new(reader);
     let failure = crate::digest::with_copy_buffer(|buf| {
@@ -291,31 +282,133 @@ fn hash_payload(
         }
     });
     let digests = hashing.finish();
-    let Some(error) = failure else {
-        return Some(digests);
-    };
-    match EntryError::within(&error) {
+    match &failure {
+        None => (Some(digests), None),
         // The CRC is checked at the end of the entry, after every byte went through the hasher,
         // so the digest is complete and the manifest comparison still says what changed.
-        Some(crc @ EntryError::Crc { .. }) => {
-            findings.error(
-                code::BUNDLE_ENTRY_CRC,
-                shown,
-                format!("{crc}: the entry was altered or damaged"),
-            );
-            Some(digests)
+        Some(e) if matches!(EntryError::within(e), Some(EntryError::Crc { .. })) => {
+            (Some(digests), failure)
         }
-        Some(other) => {
-            findings.error(entry_error_code(other), shown, other.to_string());
-            None
+        Some(_) => (None, failure),
+    }
+}
+
+/// Hashes every payload entry (or, with digests measured while writing, checks each one's CRC
+/// and size against them), on all cores when the container can open entries independently.
+fn hash_payload(
+    container: &mut Container,
+    bag: &mut Bag<'_>,
+    options: &Options,
+    known: Option<&HashMap<String, Digests>>,
+    findings: &mut Findings,
+) {
+    let entries = bag.payload_entries.clone();
+    let results: Vec<Hashed> = if let Some(known) = known {
+        let mut out = Vec::with_capacity(entries.len());
+        for (rel, e) in &entries {
+            let shown = bundle::printable(rel);
+            match known.get(*rel) {
+                None => {
+                    findings.error(
+                        code::PAYLOAD_UNLISTED,
+                        shown,
+                        "written to the bundle but never hashed",
+                    );
+                    out.push((None, None));
+                }
+                Some(d) => {
+                    if e.size != d.len || e.crc32.is_some_and(|crc| crc != d.crc32) {
+                        findings.error(
+                            code::BUNDLE_ENTRY_CRC,
+                            shown,
+                            "the ZIP records another size or CRC-32 than the bytes that were hashed",
+                        );
+                    }
+                    out.push((Some(*d), None));
+                }
+            }
         }
-        None => {
-            findings.error(
-                code::BUNDLE_ENTRY_UNREADABLE,
-                shown,
-                format!("cannot be read: {error}"),
-            );
-            None
+        out
+    } else {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(entries.len());
+        match container.parallel().filter(|_| threads > 1) {
+            Some(opener) => in_parallel(&opener, &entries, threads, options),
+            None => entries
+                .iter()
+                .map(|(rel, e)| {
+                    options.progress.file(rel);
+                    let reader = container
+                        .open_entry(e)
+                        .map(|r| Box::new(r) as Box<dyn Read + '_>)
+                        .map_err(EntryError::into_io);
+                    hash_entry(reader, options)
+                })
+                .collect(),
+        }
+    };
+    for ((rel, _), (digests, error)) in entries.iter().zip(results) {
+        if let Some(error) = error {
+            let shown = bundle::printable(rel);
+            match EntryError::within(&error) {
+                Some(crc @ EntryError::Crc { .. }) => findings.error(
+                    code::BUNDLE_ENTRY_CRC,
+                    shown,
+                    format!("{crc}: the entry was altered or damaged"),
+                ),
+                Some(other) => findings.error(entry_error_code(other), shown, other.to_string()),
+                None => findings.error(
+                    code::BUNDLE_ENTRY_UNREADABLE,
+                    shown,
+                    format!("cannot be read: {error}"),
+                ),
+            }
+        }
+        if let Some(d) = digests {
+            bag.payload.insert(rel, d);
         }
     }
+}
+
+/// Hashes `entries` on `threads` threads, each with its own file handle; results in order.
+fn in_parallel(
+    opener: &ParallelOpener,
+    entries: &[(&str, &EntryInfo)],
+    threads: usize,
+    options: &Options,
+) -> Vec<Hashed> {
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Hashed>>> = entries.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((rel, e)) = entries.get(i) else {
+                        break;
+                    };
+                    options.progress.file(rel);
+                    let reader = opener
+                        .open(e)
+                        .map(|r| Box::new(r) as Box<dyn Read>)
+                        .map_err(EntryError::into_io);
+                    let hashed = hash_entry(reader, options);
+                    if let Ok(mut slot) = slots[i].lock() {
+                        *slot = Some(hashed);
+                    }
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or((None, Some(io::Error::other("the hashing thread died"))))
+        })
+        .collect()
 }

@@ -203,8 +203,10 @@ pub struct Report {
     pub payload_files: u64,
     /// Total payload bytes found.
     pub payload_bytes: u64,
-    /// Every payload file, as `evidence.json` lists it.
+    /// The payload files as `evidence.json` lists them: the first [`super::Options::items_kept`].
     pub recordings: Vec<Recording>,
+    /// How many items `evidence.json` lists (more than `recordings` holds when it is cut short).
+    pub recordings_total: u64,
     /// The custody events in order.
     pub events: Vec<EventReport>,
     /// Who holds the bundle now.
@@ -234,6 +236,7 @@ impl Report {
             payload_files: 0,
             payload_bytes: 0,
             recordings: Vec::new(),
+            recordings_total: 0,
             events: Vec::new(),
             holder: None,
             receipts: Vec::new(),
@@ -309,6 +312,25 @@ impl Findings {
 
     pub fn warning(&mut self, code: &str, path: impl Into<String>, message: impl Into<String>) {
         self.push(Finding::warning(code, path, message));
+    }
+
+    /// Adds the findings `other` collected, as if each had been pushed here.
+    pub fn absorb(&mut self, other: Findings) {
+        let listed_errors = other
+            .list
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
+        for f in other.list {
+            self.push(f);
+        }
+        for (c, n) in other.per_code {
+            if n > PER_CODE {
+                *self.per_code.entry(c).or_default() += n - PER_CODE;
+            }
+        }
+        self.errors += other.errors - listed_errors;
+        self.errored_paths.extend(other.errored_paths);
     }
 
     /// Whether an error was already reported about `path`.

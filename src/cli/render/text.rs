@@ -118,7 +118,21 @@ fn recordings(out: &mut impl Write, r: &Report) -> io::Result<()> {
         out,
         &["file", "length", "format", "sha256 (start)", "state"],
         &rows,
-    )
+    )?;
+    more_recordings(out, r)
+}
+
+/// Says how many recordings were checked but are not listed, when the list was cut short.
+pub fn more_recordings(out: &mut impl Write, r: &Report) -> io::Result<()> {
+    let more = r.recordings_total.saturating_sub(r.recordings.len() as u64);
+    if more > 0 {
+        writeln!(
+            out,
+            "  ... and {} more, checked but not listed here; every failure is in the findings below.",
+            count(more, "recording", "recordings")
+        )?;
+    }
+    Ok(())
 }
 
 /// Prints rows under headers, each column as wide as its widest cell.

@@ -3,6 +3,10 @@
 //! The types reject unknown fields and duplicate keys, so a parsed manifest means exactly what its
 //! bytes say. `docs/FORMAT.md` defines every field.
 
+mod stream;
+
+pub use stream::parse_stream;
+
 use serde::{Deserialize, Serialize};
 
 use crate::digest::Sha256;
