@@ -114,6 +114,7 @@ pub fn report(a: ReportArgs) -> Result<u8, CliError> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| a.bundle.display().to_string()),
         bundle_sha256,
+        created: earwitness::time::source_date_epoch().map_err(CliError::usage)?,
     };
     let html = report::html::render(&found, &report_options);
     write_new(&a.out, html.as_bytes(), a.force)?;
