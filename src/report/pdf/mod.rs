@@ -8,8 +8,10 @@
 //! [`draw`] holds the drawing operations, and [`plots`] draws the pictures.
 
 mod draw;
+mod output;
 mod page;
 mod plots;
+mod table;
 mod text;
 
 use jiff::Timestamp;
@@ -20,7 +22,8 @@ use super::strings::Lang;
 use super::{Options, clean};
 use crate::verify::Report;
 use draw::Rgb;
-use page::{Document, Furniture, Info, PdfDate};
+use output::{Furniture, Info, PdfDate};
+use page::Document;
 
 /// Why the PDF could not be made.
 #[derive(Debug, thiserror::Error)]
