@@ -296,10 +296,24 @@ fn the_pdf_is_valid_a4_with_fonts_embedded_and_every_digest_as_text() {
         let n = cols.len();
         assert_eq!(&cols[n - 5..n - 2], &["yes", "yes", "yes"], "{row}");
     }
-    let info = tool("pdfinfo", &["-meta"], pdf);
-    assert!(
-        info.contains("pdfaid:part") && info.contains(">2<") || info.contains("pdfaid:part=\"2\"")
-    );
+    // PDF/A-2b, and the only date is the seal's (the clock is never read) ...
+    let meta = tool("pdfinfo", &["-meta"], pdf);
+    assert!(meta.contains("<pdfaid:part>2</pdfaid:part>"), "{meta}");
+    assert!(meta.contains("<pdfaid:conformance>B</pdfaid:conformance>"));
+    assert!(meta.contains("<xmp:CreateDate>2025-10-23T00:00:00+00:00</xmp:CreateDate>"));
+    // ... unless SOURCE_DATE_EPOCH says otherwise.
+    let dated = s.path("dated.pdf");
+    let out = run(bin()
+        .env("SOURCE_DATE_EPOCH", "1800000000")
+        .arg("report")
+        .arg(&bundle)
+        .arg("--out")
+        .arg(s.path("dated.html"))
+        .arg("--pdf")
+        .arg(&dated));
+    assert_eq!(code(&out), 3);
+    let meta = tool("pdfinfo", &["-meta"], &dated);
+    assert!(meta.contains("<xmp:CreateDate>2027-01-15T08:00:00+00:00</xmp:CreateDate>"));
 
     let words = pdf_words(pdf);
     let listing: serde_json::Value =
@@ -386,8 +400,9 @@ fn chromium_renders_the_html_on_a4() {
     ]);
     let (pages, w, h) = pdf_pages_and_size(&printed);
     assert_a4(w, h);
-    // The cover, one page per recording (a WAV and a text file) and the custody, findings and
-    // how-to-verify sections: the same page breaks as earwitness's own PDF.
+    // At least the pages the report breaks before: the cover, one page per recording (a WAV
+    // and a text file), and the custody, findings and how-to-verify sections; and about as many
+    // as earwitness's own PDF, which breaks at the same places.
     let (own, _, _) = pdf_pages_and_size(&made.pdf_path);
     assert!((4..=6).contains(&pages), "{pages} printed pages");
     assert!(
