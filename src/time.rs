@@ -27,9 +27,8 @@ pub fn parse_utc(text: &str) -> Option<Timestamp> {
     text.parse().ok()
 }
 
-/// The time of a new event or seal: `SOURCE_DATE_EPOCH` (whole seconds since 1970, UTC) when set,
-/// otherwise now; always truncated to whole seconds.
-pub fn event_time() -> Result<Timestamp, String> {
+/// `SOURCE_DATE_EPOCH` (whole seconds since 1970, UTC), when it is set.
+pub fn source_date_epoch() -> Result<Option<Timestamp>, String> {
     match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(v) => {
             let secs: i64 = v
@@ -37,9 +36,19 @@ pub fn event_time() -> Result<Timestamp, String> {
                 .parse()
                 .map_err(|_| format!("SOURCE_DATE_EPOCH={v:?} is not a whole number of seconds"))?;
             Timestamp::from_second(secs)
+                .map(Some)
                 .map_err(|e| format!("SOURCE_DATE_EPOCH={v:?} is out of range: {e}"))
         }
-        Err(_) => Timestamp::from_second(Timestamp::now().as_second()).map_err(|e| e.to_string()),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The time of a new event or seal: `SOURCE_DATE_EPOCH` when set, otherwise now; always
+/// truncated to whole seconds.
+pub fn event_time() -> Result<Timestamp, String> {
+    match source_date_epoch()? {
+        Some(t) => Ok(t),
+        None => Timestamp::from_second(Timestamp::now().as_second()).map_err(|e| e.to_string()),
     }
 }
 

@@ -23,8 +23,8 @@ pub use error::CliError;
 /// The exit codes, for every command's --help.
 pub const EXIT_CODES: &str = "\
 Exit codes:
-  0  success; for verify, log, inspect of a bundle: VERIFIED (intact, and every event is
-     signed by a key you trust)
+  0  success; for verify, log, report, inspect of a bundle: VERIFIED (intact, and every
+     event is signed by a key you trust)
   1  FAILED: the bundle is tampered with, damaged, or not a valid bundle; for transfer,
      receive, note and timestamp: nothing was added because the bundle failed
   2  usage or I/O error: bad flags, no such file, a refused input or key, a hand-off the

@@ -114,16 +114,24 @@ pub fn report(a: ReportArgs) -> Result<u8, CliError> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| a.bundle.display().to_string()),
         bundle_sha256,
+        created: earwitness::time::source_date_epoch().map_err(CliError::usage)?,
     };
+    // Both are made before either is written: a PDF that cannot be made leaves nothing behind.
     let html = report::html::render(&found, &report_options);
+    let pdf = match &a.pdf {
+        Some(path) => Some((
+            path,
+            report::pdf::render(&found, &report_options)
+                .map_err(|e| CliError::usage(format!("cannot make the PDF: {e}")))?,
+        )),
+        None => None,
+    };
     write_new(&a.out, html.as_bytes(), a.force)?;
     let mut out = io::stdout().lock();
     writeln!(out, "report written to {}", a.out.display())?;
-    if let Some(pdf_path) = &a.pdf {
-        let pdf = report::pdf::render(&found, &report_options)
-            .map_err(|e| CliError::usage(format!("cannot make the PDF: {e}")))?;
-        write_new(pdf_path, &pdf, a.force)?;
-        writeln!(out, "PDF written to {}", pdf_path.display())?;
+    if let Some((path, bytes)) = pdf {
+        write_new(path, &bytes, a.force)?;
+        writeln!(out, "PDF written to {}", path.display())?;
     }
     let (sentence, _) = report::content::verdict_sentence(&found, &report_options.lang);
     writeln!(out, "RESULT: {}", earwitness::text::safe(&sentence))?;

@@ -26,7 +26,18 @@ pub fn colour(level: u8) -> [u8; 3] {
     [mix(0), mix(1), mix(2)]
 }
 
-/// The spectrogram as an RGB raster: one pixel per column and row, low frequencies at the bottom.
+/// Colour steps in the pictures: about 3 dB each, hardly told apart from a continuous scale on
+/// paper, and the repeated colours let a noisy spectrogram compress to about half (PDF and PNG).
+pub const STEPS: u32 = 32;
+
+/// `level` (0..=255) moved to its step: the lowest and highest levels stay where they are.
+pub fn stepped(level: u8) -> u8 {
+    let step = u32::from(level) * STEPS / 256;
+    (step * 255 / (STEPS - 1)) as u8
+}
+
+/// The spectrogram as an RGB raster: one pixel per column and row, low frequencies at the bottom,
+/// in [`STEPS`] colours.
 pub fn spectrogram_rgb(p: &Pictures) -> (u32, u32, Vec<u8>) {
     let (w, h) = (p.columns(), p.rows as usize);
     let mut pixels = vec![0u8; w * h * 3];
@@ -34,15 +45,16 @@ pub fn spectrogram_rgb(p: &Pictures) -> (u32, u32, Vec<u8>) {
         for row in 0..h {
             let y = h - 1 - row;
             let at = (y * w + col) * 3;
-            pixels[at..at + 3].copy_from_slice(&colour(p.level(col, row)));
+            pixels[at..at + 3].copy_from_slice(&colour(stepped(p.level(col, row))));
         }
     }
     (w as u32, h as u32, pixels)
 }
 
-/// The colour scale as a raster one pixel wide, loud at the top, quiet at the bottom.
+/// The colour scale as a raster one pixel wide, loud at the top, quiet at the bottom, in the
+/// spectrogram's steps.
 pub fn legend_rgb() -> (u32, u32, Vec<u8>) {
-    let pixels = (0..=255u8).rev().flat_map(colour).collect();
+    let pixels = (0..=255u8).rev().flat_map(|l| colour(stepped(l))).collect();
     (1, 256, pixels)
 }
 
@@ -150,6 +162,12 @@ mod tests {
         assert_eq!(f.last().map(|x| x.1.as_str()), Some("4"));
         assert_eq!(colour(0), SCALE[0]);
         assert_eq!(colour(255), SCALE[8]);
+        assert_eq!(
+            (stepped(0), stepped(7), stepped(8), stepped(255)),
+            (0, 0, 8, 255)
+        );
+        let steps: std::collections::BTreeSet<u8> = (0..=255).map(stepped).collect();
+        assert_eq!(steps.len(), STEPS as usize);
         let (w, h, px) = legend_rgb();
         assert_eq!((w, h, px.len()), (1, 256, 768));
         assert_eq!(px[..3], SCALE[8]);

@@ -25,6 +25,9 @@ pub struct Options {
     pub bundle_name: String,
     /// The SHA-256 of the bundle file itself, in hex.
     pub bundle_sha256: String,
+    /// When the report counts as made, for the PDF's metadata (`SOURCE_DATE_EPOCH`); without
+    /// it, the seal time. Never the clock, so the same bundle gives the same PDF.
+    pub created: Option<jiff::Timestamp>,
 }
 
 /// Text from a bundle, safe to show: control and invisible formatting characters escaped.
