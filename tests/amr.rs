@@ -47,7 +47,11 @@ fn raw_of(p: &Path) -> PathBuf {
         return p.to_path_buf();
     }
     let nb = p.with_extension("amr");
-    if nb.exists() { nb } else { p.with_extension("awb") }
+    if nb.exists() {
+        nb
+    } else {
+        p.with_extension("awb")
+    }
 }
 
 /// opencore-amr's decoder harness (fixtures/c/amr-dec.c), built with the system C compiler in
@@ -60,7 +64,9 @@ fn opencore_decoder(dir: &Path) -> Option<PathBuf> {
     ];
     if let Some(missing) = headers.iter().find(|h| !Path::new(h).exists()) {
         if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{missing} is required under CI=true (apt-get install libopencore-amrnb-dev libopencore-amrwb-dev; see .ci/run)");
+            panic!(
+                "{missing} is required under CI=true (apt-get install libopencore-amrnb-dev libopencore-amrwb-dev; see .ci/run)"
+            );
         }
         eprintln!(
             "SKIPPED: {missing} is missing; this test needs libopencore-amrnb-dev and libopencore-amrwb-dev (CI installs them)"
@@ -118,7 +124,11 @@ fn every_amr_fixture_decodes_exactly_as_opencore_does() {
         );
         assert_eq!(m.duration_source.as_deref(), Some("decoded"), "{name}");
         let rate = m.sample_rate.unwrap() as f64;
-        assert_eq!(m.duration_seconds, Some(want_samples as f64 / rate), "{name}");
+        assert_eq!(
+            m.duration_seconds,
+            Some(want_samples as f64 / rate),
+            "{name}"
+        );
         compared += 1;
     }
     assert!(compared >= 17, "only {compared} fixtures compared");
@@ -145,7 +155,9 @@ fn the_decoder_and_the_format_are_recorded() {
         Some("rvoip-codec-core 0.4.0+opencore.1 amr_wb")
     );
     // Raw and 3GP hold the same frames, so they decode to the same samples.
-    for stem in ["nb-modes", "nb-dtx", "nb-lost", "wb-modes", "wb-dtx", "wb-lost"] {
+    for stem in [
+        "nb-modes", "nb-dtx", "nb-lost", "wb-modes", "wb-dtx", "wb-lost",
+    ] {
         let raw = media(&raw_of(&fixtures().join(format!("amr/{stem}.3gp"))));
         let iso = media(&fixtures().join(format!("amr/{stem}.3gp")));
         assert_eq!(raw.pcm_sha256, iso.pcm_sha256, "{stem}");
@@ -180,7 +192,11 @@ fn a_cut_last_frame_is_truncated_audio() {
     assert_eq!(m.stream_end.as_deref(), Some("unexpected_eof"));
     assert_eq!(m.decoded_frames, Some(50 * 160));
     assert_eq!(m.duration_seconds, Some(1.0));
-    assert!(p.findings[0].message.contains("1.000 s"), "{:?}", p.findings);
+    assert!(
+        p.findings[0].message.contains("1.000 s"),
+        "{:?}",
+        p.findings
+    );
     let p = probe(&fixtures().join("amr/wb-truncated.awb"));
     assert_eq!(codes(&p), ["audio.truncated"]);
     assert_eq!(p.media.unwrap().decoded_frames, Some(50 * 320));
@@ -191,7 +207,11 @@ fn a_cut_last_frame_is_truncated_audio() {
         Depth::Metadata,
     );
     assert_eq!(codes(&p), ["audio.truncated"]);
-    assert!(p.findings[0].message.contains("10 bytes after 50 complete frames"));
+    assert!(
+        p.findings[0]
+            .message
+            .contains("10 bytes after 50 complete frames")
+    );
     assert_eq!(p.media.unwrap().decoded_frames, None);
 }
 
@@ -204,7 +224,10 @@ fn a_3gp_cut_inside_its_media_data_is_reported_not_decoded() {
         assert_eq!(codes(&p), ["audio.decode.failed"], "{name}");
         let m = p.media.unwrap();
         assert_eq!(m.stream_end.as_deref(), Some("error"), "{name}");
-        assert!(m.declared_frames.unwrap() > m.decoded_frames.unwrap(), "{name}");
+        assert!(
+            m.declared_frames.unwrap() > m.decoded_frames.unwrap(),
+            "{name}"
+        );
     }
 }
 
@@ -217,7 +240,10 @@ fn bad_lost_and_reserved_frames_are_counted_with_the_first_position() {
         assert!(msg.starts_with("10 of 125 AMR frames"), "{name}: {msg}");
         assert!(msg.contains("5 marked bad (Q bit 0)"), "{name}: {msg}");
         assert!(msg.contains("5 lost"), "{name}: {msg}");
-        assert!(msg.contains("the first at 0.400 s (frame 20)"), "{name}: {msg}");
+        assert!(
+            msg.contains("the first at 0.400 s (frame 20)"),
+            "{name}: {msg}"
+        );
         assert_eq!(p.findings[0].severity.as_str(), "warning");
     }
     for name in ["amr/wb-lost.awb", "amr/wb-lost.3gp"] {
@@ -265,7 +291,12 @@ fn hostile_amr_files_never_panic_or_hang() {
     let dir = tempfile::tempdir().unwrap();
     let mut state = 0x0010_4867_u64;
     let start = std::time::Instant::now();
-    for (i, magic) in [&b"#!AMR\n"[..], b"#!AMR-WB\n"].iter().cycle().take(24).enumerate() {
+    for (i, magic) in [&b"#!AMR\n"[..], b"#!AMR-WB\n"]
+        .iter()
+        .cycle()
+        .take(24)
+        .enumerate()
+    {
         let mut data = magic.to_vec();
         let len = (rng(&mut state) % 20_000) as usize;
         data.extend((0..len).map(|_| rng(&mut state) as u8));
@@ -275,7 +306,9 @@ fn hostile_amr_files_never_panic_or_hang() {
         let m = p.media.as_ref().expect("a file with the magic is AMR");
         assert!(m.decoded_frames.is_some());
         assert!(
-            codes(&p).iter().all(|c| matches!(*c, "audio.frames.lost" | "audio.truncated")),
+            codes(&p)
+                .iter()
+                .all(|c| matches!(*c, "audio.frames.lost" | "audio.truncated")),
             "{:?}",
             p.findings
         );
@@ -283,7 +316,10 @@ fn hostile_amr_files_never_panic_or_hang() {
     // A magic and nothing else; and a magic cut short.
     std::fs::write(dir.path().join("empty.amr"), b"#!AMR-WB\n").unwrap();
     let m = media(&dir.path().join("empty.amr"));
-    assert_eq!((m.decoded_frames, m.codec.as_deref()), (Some(0), Some("amr_wb")));
+    assert_eq!(
+        (m.decoded_frames, m.codec.as_deref()),
+        (Some(0), Some("amr_wb"))
+    );
     std::fs::write(dir.path().join("cut.amr"), b"#!AMR-W").unwrap();
     assert!(probe(&dir.path().join("cut.amr")).media.is_none());
     assert!(start.elapsed().as_secs() < 120, "hostile AMR took too long");
@@ -307,7 +343,10 @@ fn verify_deep_decodes_sealed_amr_again_and_agrees() {
         .iter()
         .filter(|i| i["media"]["pcm_sha256"].is_string())
         .count();
-    assert!(decoded >= 17, "only {decoded} items were decoded at seal time");
+    assert!(
+        decoded >= 17,
+        "only {decoded} items were decoded at seal time"
+    );
     let lost = items
         .iter()
         .find(|i| i["path"].as_str().unwrap().ends_with("nb-lost.amr"))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds vendor/rvoip-codec-core/ from the crates.io release of rvoip-codec-core 0.4.0:
-# checks the .crate's SHA-256, applies vendor/patches/rvoip-codec-core-0.4.0-opencore.diff, and
-# trims the crate to its AMR decoders (see vendor/README.md for why and what).
+# checks the .crate's SHA-256, applies the two patches in vendor/patches/ (-opencore.diff, then
+# -speed.diff), and trims the crate to its AMR decoders (see vendor/README.md for why and what).
 #
 #   vendor/rvoip-codec-core.sh            # rewrite vendor/rvoip-codec-core/
 #   vendor/rvoip-codec-core.sh --check    # rebuild in a temporary folder and diff, change nothing
@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 NAME=rvoip-codec-core
 VERSION=0.4.0
 SHA256=b1c28127efb2f580e03243c5999ff8a8c13b0ed4cf8a03aaafdb37c23fbf8cbb
-PATCH=patches/$NAME-$VERSION-opencore.diff
+PATCHES=(patches/$NAME-$VERSION-opencore.diff patches/$NAME-$VERSION-speed.diff)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -27,8 +27,10 @@ echo "$SHA256  $crate" | sha256sum -c --quiet - || { echo "$crate: wrong SHA-256
 tar -xzf "$crate" -C "$work"
 src=$work/$NAME-$VERSION
 
-# 1. The behaviour patch (reviewable on its own: vendor/patches/).
-patch -d "$src" -p1 --quiet --no-backup-if-mismatch <"$PATCH"
+# 1. The patches (each reviewable on its own): what the decoders compute, then how fast.
+for p in "${PATCHES[@]}"; do
+  patch -d "$src" -p1 --quiet --no-backup-if-mismatch <"$p"
+done
 
 # 2. The trim: everything but the AMR decoders, their tables and the fixed-point operators.
 (
@@ -142,7 +144,7 @@ SOFTWARE.
 TXT
 
 if [ "${1:-}" = "--check" ]; then
-  diff -r "$src" "$NAME" && echo "vendor/$NAME is $NAME $VERSION + $PATCH + the trim"
+  diff -r "$src" "$NAME" && echo "vendor/$NAME is $NAME $VERSION + ${PATCHES[*]} + the trim"
 else
   rm -rf "$NAME"
   cp -r "$src" "$NAME"

@@ -12,6 +12,35 @@ pub use arith32_ext::{l_add_c, l_mac_ns, l_msu_ns, l_sub_c};
 /// Public re-export.
 pub use compat::{l_abs, l_sat, mac_r, msu_r, L_add, L_mac, L_msu, L_mult, L_sub};
 
+/// What a chain of `l_mac` (with `subtract`, `l_msu`) from `acc` over the pairs `(x[k], y[k])`
+/// gives, computed in 64 bits without a branch per operation, when no step of the chain can
+/// saturate: that is certain when `|acc| + Σ|2·x[k]·y[k]| <= MAX_32` (every partial sum is then
+/// in range, in any order, and no product is the one `l_mult` saturates, 2·(-32768)²). Then the
+/// chain would not have set the overflow flag either: the result is bit-exact and the flag
+/// untouched. `None` when a step might saturate; the caller then runs the chain itself.
+///
+/// Added by earwitness, for speed (vendor/patches/rvoip-codec-core-0.4.0-speed.diff).
+#[inline(always)]
+pub fn exact_mac_chain<const N: usize>(
+    acc: Word32,
+    x: &[Word16; N],
+    y: &[Word16; N],
+    subtract: bool,
+) -> Option<Word32> {
+    let mut sum = 0i64;
+    let mut bound = i64::from(acc.0).abs();
+    for k in 0..N {
+        let p = 2 * i64::from(x[k].0) * i64::from(y[k].0);
+        sum += p;
+        bound += p.abs();
+    }
+    if bound > i64::from(MAX_32) {
+        return None;
+    }
+    let total = if subtract { i64::from(acc.0) - sum } else { i64::from(acc.0) + sum };
+    Some(Word32(total as i32))
+}
+
 /// Public function `l_mult`.
 #[inline(always)]
 pub fn l_mult(ctx: &mut DspContext, var1: Word16, var2: Word16) -> Word32 {

@@ -574,6 +574,16 @@ impl Excitation {
         let base = HISTORY - reach;
 
         let lead = usize::try_from(phase.0).expect("interpolation phase is 0..=5");
+        // Speed (earwitness): the 20 taps of one output sample, in the order of the 20
+        // consecutive samples `samples[base + j - 9 ..= base + j + 10]` they weigh.
+        let trail_once = usize::try_from(PHASE_COUNT - phase.0).expect("phase complement");
+        let taps: [Word16; 2 * TAPS_PER_SIDE] = core::array::from_fn(|t| {
+            if t < TAPS_PER_SIDE {
+                Word16(INTER_6_PRED[lead + (TAPS_PER_SIDE - 1 - t) * UP_SAMP_MAX])
+            } else {
+                Word16(INTER_6_PRED[trail_once + (t - TAPS_PER_SIDE) * UP_SAMP_MAX])
+            }
+        });
 
         for j in 0..L_SUBFR {
             // The reference recomputes this every output sample. It is
@@ -586,6 +596,14 @@ impl Excitation {
             let forward = backward + 1;
 
             let mut acc = Word32(0);
+            let window = self.samples[backward + 1 - TAPS_PER_SIDE..forward + TAPS_PER_SIDE]
+                .try_into()
+                .ok();
+            if let Some(exact) = window.and_then(|w| {
+                crate::fixed_point::arith32::exact_mac_chain(acc, &taps, w, false)
+            }) {
+                acc = exact;
+            } else {
             for i in 0..TAPS_PER_SIDE {
                 // Six coefficients per sample of delay: plain index
                 // arithmetic, which the reference carries as a second loop
@@ -603,6 +621,7 @@ impl Excitation {
                     self.samples[forward + i],
                     Word16(INTER_6_PRED[trail + k]),
                 );
+            }
             }
 
             // Written into the buffer the next iterations read from. See the

@@ -124,17 +124,26 @@ fn synthesis_recursion(
 
     let mut tmp = [Word16(0); SYN_SCRATCH];
     tmp[..M].copy_from_slice(mem);
+    // Speed (earwitness): `a[M], .., a[1]`, to pair with `tmp[i..i + M]` in one chain.
+    let reversed: [Word16; M] = core::array::from_fn(|k| a[M - k]);
 
     for i in 0..lg {
         // `a[0]` is 4096, so this is `x[i] << 13` — but the encoder passes
         // weighted coefficients whose leading term is still 4096 while the
         // rest are scaled, so the multiply must stay.
         let mut s = l_mult(ctx, x[i], a[0]);
+        let window = tmp[i..i + M].try_into().ok();
+        if let Some(exact) = window.and_then(|w| {
+            crate::fixed_point::arith32::exact_mac_chain(s, &reversed, w, true)
+        }) {
+            s = exact;
+        } else {
         for j in 1..=M {
             // `L_msu`, subtract: this is 1/A(z), the sign convention opposite
             // to `Residu`'s. `tmp[M + i - j]` is the reference's `yy[-j]`, the
             // outputs this same loop produced — the recursion feeds itself.
             s = l_msu(ctx, s, a[j], tmp[M + i - j]);
+        }
         }
         // Q13 (Q0 * Q12, doubled by `L_mult`) up to Q16. By far the most
         // frequent source of the overflow the caller's retry watches for.
@@ -232,12 +241,21 @@ pub fn lp_residual(ctx: &mut DspContext, a: &[Word16], signal: &[Word16], residu
     );
     assert!(a.len() >= MP1, "Residu needs a[0..=M]");
 
+    // Speed (earwitness): `a[M], .., a[1]`, to pair with `signal[i..i + M]` in one chain.
+    let reversed: [Word16; M] = core::array::from_fn(|k| a[M - k]);
     for (i, slot) in residual.iter_mut().enumerate() {
         let mut s = l_mult(ctx, signal[M + i], a[0]);
+        let window = signal[i..i + M].try_into().ok();
+        if let Some(exact) = window.and_then(|w| {
+            crate::fixed_point::arith32::exact_mac_chain(s, &reversed, w, false)
+        }) {
+            s = exact;
+        } else {
         for j in 1..=M {
             // `L_mac`, add — the opposite sign to `Syn_filt`'s `L_msu`, which
             // is what makes this the inverse rather than the synthesis filter.
             s = l_mac(ctx, s, a[j], signal[M + i - j]);
+        }
         }
         s = l_shl(ctx, s, 3);
         *slot = round(ctx, s);

@@ -203,10 +203,19 @@ impl BandFilter {
             x[i + L_FIR - 1] = shr(ctx, s, self.prescale);
         }
 
+        // Speed (earwitness): each output's chain in one go when it cannot saturate.
+        let taps: [Word16; L_FIR] = core::array::from_fn(|j| Word16(self.taps[j]));
         for (i, slot) in signal.iter_mut().enumerate() {
             let mut acc = Word32(0);
+            let window = x[i..i + L_FIR].try_into().ok();
+            if let Some(exact) = window.and_then(|w| {
+                crate::fixed_point::arith32::exact_mac_chain(acc, &taps, w, false)
+            }) {
+                acc = exact;
+            } else {
             for (j, &tap) in self.taps.iter().enumerate() {
                 acc = l_mac(ctx, acc, x[i + j], Word16(tap));
+            }
             }
             *slot = round(ctx, acc);
         }
@@ -252,10 +261,19 @@ impl NoiseShaper {
         let s = norm_s(ap[0]) - 2;
         let a0 = shr(ctx, ap[0], 1);
 
+        // Speed (earwitness): `ap[M], .., ap[1]`, to pair with `y[i..i + M]` in one chain.
+        let reversed: [Word16; M] = core::array::from_fn(|k| ap[M - k]);
         for i in 0..hf.len() {
             let mut acc = l_mult(ctx, hf[i], a0);
+            let window = y[i..i + M].try_into().ok();
+            if let Some(exact) = window.and_then(|w| {
+                crate::fixed_point::arith32::exact_mac_chain(acc, &reversed, w, true)
+            }) {
+                acc = exact;
+            } else {
             for j in 1..=M {
                 acc = crate::fixed_point::arith32::l_msu(ctx, acc, ap[j], y[M + i - j]);
+            }
             }
             let acc = l_shl(ctx, acc, 3 + s);
             let sample = round(ctx, acc);

@@ -95,20 +95,35 @@ impl SynthesisFilter {
         high[..M].copy_from_slice(&self.high);
         low[..M].copy_from_slice(&self.low);
 
+        // Speed (earwitness): `a[M], .., a[1]`, to pair with `low[i..i + M]` and
+        // `high[i..i + M]`, each chain in one go when it cannot saturate.
+        let reversed: [Word16; M] = core::array::from_fn(|k| a[M - k]);
+        let chain = |acc: Word32, window: &[Word16]| {
+            let window: &[Word16; M] = window.try_into().ok()?;
+            crate::fixed_point::arith32::exact_mac_chain(acc, window, &reversed, true)
+        };
         for (i, &sample) in excitation.iter().enumerate() {
             let n = M + i;
 
             // The low half first, in its own scale, then shifted to join the
             // high half's. Splitting the two keeps the feedback exact.
             let mut acc = Word32(0);
+            if let Some(exact) = chain(acc, &low[i..n]) {
+                acc = exact;
+            } else {
             for j in 1..=M {
                 acc = l_msu(&mut ctx, acc, low[n - j], a[j]);
+            }
             }
             acc = l_shr(&mut ctx, acc, 16 - 4);
 
             acc = l_mac(&mut ctx, acc, sample, a0);
+            if let Some(exact) = chain(acc, &high[i..n]) {
+                acc = exact;
+            } else {
             for j in 1..=M {
                 acc = l_msu(&mut ctx, acc, high[n - j], a[j]);
+            }
             }
 
             let scaled = l_shl(&mut ctx, acc, 3 + s);
