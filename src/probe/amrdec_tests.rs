@@ -86,7 +86,7 @@ fn random_frames_never_panic() {
         for round in 0..6 {
             let mut d = FrameDecoder::new(variant);
             let mut out = [0i16; MAX_FRAME_SAMPLES];
-            for _ in 0..400 {
+            for _ in 0..1000 {
                 let r = rng.next();
                 // Bias towards real speech and SID types so the decoder gets deep into its state.
                 let ft = match r % 4 {
