@@ -39,6 +39,9 @@
 #   WAV_FILES, WAV_SECONDS   size of the WAV set (default 10 files of 546 s = 10 x ~105 MB)
 #   CLIPS        number of one-second clips (default 10000; the report's target is for 10,000)
 #
+# AMR decode speed against opencore-amr has its own script, scripts/bench-amr.sh (it builds a C
+# harness against opencore's library).
+#
 # Run time on the 2-core reference machine: about 4 minutes with ROUNDS=5, plus about 1 minute
 # to make the data the first time and the release build if it is not up to date.
 set -euo pipefail

@@ -108,6 +108,9 @@ pub mod code {
     pub const AUDIO_TRUNCATED: &str = "audio.truncated";
     /// The embedded checksum (FLAC's MD5) does not match the decoded audio.
     pub const AUDIO_CHECKSUM_MISMATCH: &str = "audio.checksum.mismatch";
+    /// AMR frames that carry no usable speech: marked bad (Q bit 0), lost (NO_DATA outside a DTX
+    /// silence, SPEECH_LOST) or of a reserved type; the decoder conceals them.
+    pub const AUDIO_FRAMES_LOST: &str = "audio.frames.lost";
 
     // --- the container ---
     /// The bundle could not be opened or read as a ZIP or a folder.
@@ -258,6 +261,7 @@ pub mod code {
         (AUDIO_TRUNCATED, Warning),
         (AUDIO_CHECKSUM_MISMATCH, Warning),
         (AUDIO_CLIPPING, Warning),
+        (AUDIO_FRAMES_LOST, Warning),
         (BUNDLE_UNREADABLE, Error),
         (BUNDLE_ENTRY_UNSAFE_NAME, Error),
         (BUNDLE_ENTRY_NAME_AMBIGUOUS, Error),

@@ -145,9 +145,11 @@ fn broken_fixtures_get_honest_findings() {
         media("audio/music-44k-stereo.flac").embedded_checksum,
         Some(earwitness::evidence::EmbeddedChecksum::Verified)
     );
-    // Clean recordings have no findings (AMR has no decoder, and says so).
+    // Clean recordings have no findings.
     for clean in [
         "audio/call-8k-pcm16.wav",
+        "audio/call-8k.amr",
+        "audio/call-8k.3gp",
         "audio/call-8k-alaw.wav",
         "audio/call-8k-ulaw.wav",
         "audio/call-16k.mp3",

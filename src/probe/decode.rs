@@ -61,7 +61,7 @@ pub struct Picture {
 
 impl Picture {
     /// An analyzer for samples of `format` (a `pcm_format` name), if pictures are wanted.
-    fn analyzer(
+    pub(super) fn analyzer(
         self,
         rate: Option<u32>,
         channels: usize,

@@ -8,6 +8,7 @@
 //! an [`Executor`] in worker processes ([`worker`]); [`probe_input`] is the in-process entry point
 //! the workers (and `inspect`) call.
 
+mod amrdec;
 pub mod analysis;
 mod decode;
 mod executor;

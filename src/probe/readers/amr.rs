@@ -1,10 +1,14 @@
 //! AMR-NB and AMR-WB in their storage format (RFC 4867 §5, the `#!AMR` magic), which symphonia
-//! cannot read: we walk the frame headers ourselves to count frames and measure the duration.
+//! cannot read: we walk the frame headers ourselves, streaming (a file of any size is read in
+//! small pieces), to count frames and measure the duration, and decode them with
+//! [`super::super::amrdec`].
 
-use std::io::Read;
+use std::io::{self, BufReader, Read};
 
 use crate::evidence::Media;
 use crate::finding::{Finding, code};
+use crate::probe::amrdec::{AmrStream, Variant};
+use crate::probe::decode::{Picture, StreamEnd};
 use crate::probe::{Depth, Input, Probed};
 
 /// `#!AMR\n`: AMR-NB, single channel.
@@ -12,65 +16,99 @@ pub const MAGIC_NB: &[u8] = b"#!AMR\n";
 /// `#!AMR-WB\n`: AMR-WB, single channel.
 pub const MAGIC_WB: &[u8] = b"#!AMR-WB\n";
 
-/// Frame sizes in bytes, including the one-byte frame header, by frame type (RFC 4867 §5.3 with
-/// 3GPP TS 26.101 and 26.201). Reserved types carry no data.
-const NB_SIZES: [usize; 16] = [13, 14, 16, 18, 20, 21, 27, 32, 6, 1, 1, 1, 1, 1, 1, 1];
-const WB_SIZES: [usize; 16] = [18, 24, 33, 37, 41, 47, 51, 59, 61, 6, 1, 1, 1, 1, 1, 1];
-
-/// What the frame walk found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AmrInfo {
-    /// `amr_nb` or `amr_wb`.
-    pub codec: &'static str,
-    /// 8000 for AMR-NB, 16000 for AMR-WB.
-    pub sample_rate: u32,
-    /// Complete frames, 20 ms each.
-    pub frames: u64,
-    /// Bytes after the last complete frame (a cut-off frame), 0 when the file ends cleanly.
-    pub trailing_bytes: u64,
-}
-
-impl AmrInfo {
-    /// Samples per channel: 160 (NB) or 320 (WB) per frame.
-    pub fn samples(&self) -> u64 {
-        self.frames * u64::from(self.sample_rate / 50)
-    }
-}
-
 /// Recognises the AMR storage format by its magic.
 pub fn sniff(head: &[u8]) -> bool {
     head.starts_with(MAGIC_NB) || head.starts_with(MAGIC_WB)
 }
 
-/// Walks an AMR file's frames. Returns `None` if `data` is not AMR storage format.
-pub fn parse(data: &[u8]) -> Option<AmrInfo> {
-    let (codec, rate, sizes, mut pos) = if data.starts_with(MAGIC_WB) {
-        ("amr_wb", 16000, &WB_SIZES, MAGIC_WB.len())
-    } else if data.starts_with(MAGIC_NB) {
-        ("amr_nb", 8000, &NB_SIZES, MAGIC_NB.len())
-    } else {
-        return None;
-    };
-    let mut frames = 0u64;
-    while pos < data.len() {
-        let frame_type = usize::from((data[pos] >> 3) & 0x0F);
-        let size = sizes[frame_type];
-        if pos + size > data.len() {
-            break;
-        }
-        pos += size;
-        frames += 1;
-    }
-    Some(AmrInfo {
-        codec,
-        sample_rate: rate,
-        frames,
-        trailing_bytes: (data.len() - pos) as u64,
-    })
+/// What the frame walk found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmrInfo {
+    /// NB or WB.
+    pub variant: Variant,
+    /// Complete frames, 20 ms each.
+    pub frames: u64,
+    /// Bytes after the last complete frame (a cut-off frame), 0 when the file ends cleanly.
+    pub trailing_bytes: u64,
+    /// A read error that stopped the walk.
+    pub error: Option<String>,
 }
 
-/// The most of an AMR file we read into memory: hours of AMR-NB at 12.2 kbit/s.
-const AMR_MAX: u64 = 256 << 20;
+impl AmrInfo {
+    /// Samples per channel: 160 (NB) or 320 (WB) per frame.
+    pub fn samples(&self) -> u64 {
+        self.frames * self.variant.frame_samples() as u64
+    }
+}
+
+/// Walks an AMR storage file from its start, handing each complete frame (the variant, its
+/// header byte and its payload) to `frame`. Returns `None` if `r` does not start with an AMR
+/// magic.
+pub fn walk(r: impl Read, mut frame: impl FnMut(Variant, u8, &[u8])) -> Option<AmrInfo> {
+    let mut r = BufReader::with_capacity(64 << 10, r);
+    let mut magic = [0u8; 9];
+    let got = read_full(&mut r, &mut magic[..MAGIC_NB.len()]).ok()?;
+    if magic[..got] != *MAGIC_NB {
+        // `#!AMR-W`: read the rest of the wideband magic.
+        let more = read_full(&mut r, &mut magic[got..]).ok()?;
+        if magic[..got + more] != *MAGIC_WB {
+            return None;
+        }
+    }
+    let variant = if magic.starts_with(MAGIC_WB) {
+        Variant::Wb
+    } else {
+        Variant::Nb
+    };
+    let mut info = AmrInfo {
+        variant,
+        frames: 0,
+        trailing_bytes: 0,
+        error: None,
+    };
+    let mut buf = [0u8; 64];
+    loop {
+        let got = match read_full(&mut r, &mut buf[..1]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => {
+                info.error = Some(e.to_string());
+                break;
+            }
+        };
+        let header = buf[0];
+        let n = variant.payload_len(header);
+        let payload = &mut buf[1..=n];
+        match read_full(&mut r, payload) {
+            Ok(m) if m == n => {}
+            Ok(m) => {
+                info.trailing_bytes = (got + m) as u64;
+                break;
+            }
+            Err(e) => {
+                info.error = Some(e.to_string());
+                break;
+            }
+        }
+        frame(variant, header, payload);
+        info.frames += 1;
+    }
+    Some(info)
+}
+
+/// Reads until `buf` is full or the input ends; returns how many bytes were read.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
 
 /// The AMR storage format reader.
 pub struct Amr;
@@ -86,18 +124,30 @@ impl super::Reader for Amr {
 }
 
 fn probe_amr(input: &Input, label: &str, depth: Depth) -> Probed {
-    let mut data = Vec::new();
-    let read = input
-        .open()
-        .and_then(|f| f.take(AMR_MAX).read_to_end(&mut data));
-    if let Err(e) = read {
-        return Probed::nothing(Finding::error(
-            code::AUDIO_DECODE_FAILED,
-            label,
-            format!("could not read the AMR file: {e}"),
-        ));
-    }
-    let Some(info) = parse(&data) else {
+    let file = match input.open() {
+        Ok(f) => f,
+        Err(e) => {
+            return Probed::nothing(Finding::error(
+                code::AUDIO_DECODE_FAILED,
+                label,
+                format!("could not read the AMR file: {e}"),
+            ));
+        }
+    };
+    // The decoder starts at the first frame, when the walk knows the variant.
+    let mut stream: Option<AmrStream> = None;
+    let picture = Picture {
+        wanted: depth == Depth::Pictures,
+        expected_frames: None,
+    };
+    let walked = walk(file, |variant, header, payload| {
+        if depth.decodes() {
+            stream
+                .get_or_insert_with(|| AmrStream::new(variant, picture))
+                .push_frame(header, payload);
+        }
+    });
+    let Some(info) = walked else {
         return Probed::nothing(Finding::warning(
             code::FORMAT_UNRECOGNIZED,
             label,
@@ -108,35 +158,60 @@ fn probe_amr(input: &Input, label: &str, depth: Depth) -> Probed {
         "amr",
         format!("earwitness {} amr", env!("CARGO_PKG_VERSION")),
     );
-    media.codec = Some(info.codec.into());
-    media.sample_rate = Some(info.sample_rate);
+    media.codec = Some(info.variant.codec().into());
+    media.sample_rate = Some(info.variant.sample_rate());
     media.channels = Some(1);
     media.declared_frames = Some(info.samples());
-    media.settle_duration();
     let mut findings = Vec::new();
-    if info.trailing_bytes > 0 {
-        findings.push(Finding::warning(
-            code::AUDIO_TRUNCATED,
-            label,
-            format!(
-                "the last AMR frame is cut off ({} bytes after {} complete frames)",
-                info.trailing_bytes, info.frames
-            ),
-        ));
-    }
+    let mut pictures = None;
     if depth.decodes() {
-        findings.push(super::super::unsupported(label, info.codec));
+        let stream = stream.unwrap_or_else(|| AmrStream::new(info.variant, picture));
+        let end = match (&info.error, info.trailing_bytes) {
+            (Some(e), _) => StreamEnd::Error(e.clone()),
+            (None, 0) => StreamEnd::Clean,
+            (None, _) => StreamEnd::UnexpectedEof,
+        };
+        let frames = stream.frames();
+        let (mut decoded, unusable) = stream.finish(end);
+        pictures = decoded.pictures.take();
+        findings.extend(super::symphonia::record_decode(&mut media, decoded, label));
+        findings.extend(unusable.finding(label, frames));
+    } else {
+        if info.trailing_bytes > 0 {
+            findings.push(Finding::warning(
+                code::AUDIO_TRUNCATED,
+                label,
+                format!(
+                    "the last AMR frame is cut off ({} bytes after {} complete frames)",
+                    info.trailing_bytes, info.frames
+                ),
+            ));
+        }
+        if let Some(e) = &info.error {
+            findings.push(Finding::warning(
+                code::AUDIO_DECODE_FAILED,
+                label,
+                format!("reading the AMR frames stopped with an error: {e}"),
+            ));
+        }
     }
+    media.settle_duration();
     Probed {
         media: Some(media),
         findings,
-        pictures: None,
+        pictures,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn walk_bytes(data: &[u8]) -> Option<(AmrInfo, Vec<u8>)> {
+        let mut headers = Vec::new();
+        let info = walk(data, |_, h, _| headers.push(h))?;
+        Some((info, headers))
+    }
 
     #[test]
     fn counts_frames_and_a_cut_frame() {
@@ -148,10 +223,32 @@ mod tests {
         }
         data.push(7 << 3);
         data.extend([0u8; 5]);
-        let info = parse(&data).unwrap();
+        let (info, headers) = walk_bytes(&data).unwrap();
+        assert_eq!(info.variant, Variant::Nb);
         assert_eq!(info.frames, 2);
+        assert_eq!(headers.len(), 2);
         assert_eq!(info.trailing_bytes, 6);
         assert_eq!(info.samples(), 320);
-        assert!(parse(b"RIFF").is_none());
+        assert!(walk_bytes(b"RIFF").is_none());
+        assert!(walk_bytes(b"#!AMR-X\n").is_none());
+        assert!(walk_bytes(b"#!AM").is_none());
+    }
+
+    #[test]
+    fn wideband_and_reserved_types() {
+        let mut data = MAGIC_WB.to_vec();
+        // WB 23.85 (type 8, 61 bytes), NO_DATA (1 byte), reserved type 12 (1 byte), SID (6).
+        data.push(8 << 3 | 4);
+        data.extend([0u8; 60]);
+        data.push(15 << 3 | 4);
+        data.push(12 << 3 | 4);
+        data.push(9 << 3 | 4);
+        data.extend([0u8; 5]);
+        let (info, headers) = walk_bytes(&data).unwrap();
+        assert_eq!(info.variant, Variant::Wb);
+        assert_eq!(info.frames, 4);
+        assert_eq!(info.trailing_bytes, 0);
+        assert_eq!(headers, [8 << 3 | 4, 15 << 3 | 4, 12 << 3 | 4, 9 << 3 | 4]);
+        assert_eq!(info.samples(), 4 * 320);
     }
 }

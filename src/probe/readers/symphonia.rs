@@ -11,7 +11,7 @@ use symphonia::core::meta::{MetadataOptions, RawValue, StandardTag};
 use super::{iso, riff};
 use crate::evidence::{DecodeErrorAt, Media, Tag};
 use crate::finding::{Finding, code};
-use crate::probe::{Depth, Input, Probed, decode};
+use crate::probe::{Depth, Input, Probed, amrdec, decode};
 
 /// The version of symphonia this build links, read from `Cargo.lock` at compile time.
 pub fn symphonia_version() -> &'static str {
@@ -143,7 +143,19 @@ fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
         ));
     }
     let mut pictures = None;
-    if depth.decodes() && media.codec.is_some() {
+    let amr = media.codec.as_deref().and_then(amrdec::Variant::from_codec);
+    if let (true, Some(track), Some(variant)) = (depth.decodes(), track.as_ref(), amr) {
+        // AMR in 3GP: symphonia demuxes the samples; earwitness decodes them.
+        let picture = decode::Picture {
+            wanted: depth == Depth::Pictures,
+            expected_frames: media.declared_frames,
+        };
+        let (mut decoded, unusable, frames) =
+            amrdec::decode_track(format.as_mut(), track.id, variant, picture);
+        pictures = decoded.pictures.take();
+        findings.extend(record_decode(&mut media, decoded, label));
+        findings.extend(unusable.finding(label, frames));
+    } else if depth.decodes() && media.codec.is_some() {
         let params = track
             .as_ref()
             .and_then(|t| t.codec_params.as_ref())
