@@ -2,11 +2,10 @@
 //! file back, verify it, and only then rename it into place. A bundle that does not check out
 //! after writing never replaces anything.
 
-use std::collections::HashMap;
 use std::io;
 use std::path::Path;
 
-use crate::digest::Digests;
+use crate::digest::Known;
 use crate::verify::{self, Report};
 
 /// Why a written bundle was not committed. The target is unchanged and the temporary file gone.
@@ -46,7 +45,7 @@ pub(crate) fn read_back_and_commit(
     target: &Path,
     overwrite: bool,
     options: &verify::Options,
-    known: &HashMap<String, Digests>,
+    known: &Known,
 ) -> Result<(), CommitError> {
     let (check, _) =
         verify::verify_path_with(tmp.path(), options, Some(known)).map_err(|source| {

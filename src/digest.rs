@@ -80,6 +80,62 @@ pub struct Digests {
     pub len: u64,
 }
 
+/// Digests measured while writing a bundle, by payload path, for the read-back check: 56 bytes a
+/// file whatever the path's length (a path is kept as the first 8 bytes of its SHA-256). Two
+/// paths with the same key could only make the check fail, never pass: a lookup that finds the
+/// other file's digests compares them with this entry's size and CRC-32.
+#[derive(Clone, Debug, Default)]
+pub struct Known {
+    entries: Vec<(u64, Digests)>,
+}
+
+impl Known {
+    fn key(path: &str) -> u64 {
+        let d = Sha256::of(path.as_bytes()).0;
+        u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+    }
+
+    /// The digests of `path`, if known.
+    pub fn get(&self, path: &str) -> Option<&Digests> {
+        let key = Self::key(path);
+        self.entries
+            .binary_search_by_key(&key, |(k, _)| *k)
+            .ok()
+            .map(|i| &self.entries[i].1)
+    }
+
+    /// Adds `path`; [`Known::sort`] must be called before the next [`Known::get`].
+    pub fn push(&mut self, path: &str, digests: Digests) {
+        self.entries.push((Self::key(path), digests));
+    }
+
+    /// Makes the added paths findable.
+    pub fn sort(&mut self) {
+        self.entries.sort_unstable_by_key(|(k, _)| *k);
+        self.entries.shrink_to_fit();
+    }
+
+    /// How many paths are known.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no path is known.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl<'a> FromIterator<(&'a str, Digests)> for Known {
+    fn from_iter<I: IntoIterator<Item = (&'a str, Digests)>>(iter: I) -> Self {
+        let mut entries: Vec<(u64, Digests)> =
+            iter.into_iter().map(|(p, d)| (Self::key(p), d)).collect();
+        entries.sort_unstable_by_key(|(k, _)| *k);
+        entries.shrink_to_fit();
+        Known { entries }
+    }
+}
+
 /// Hashes every byte that is read through it, in one pass.
 pub struct HashingReader<R> {
     inner: R,

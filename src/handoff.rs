@@ -167,7 +167,10 @@ pub fn append_event(options: &HandoffOptions, signer: &Signer) -> Result<Appende
     if let Trust::Pinned(keys) = &mut trust {
         keys.push(TrustedKey::plain(me, "the signing key"));
     }
-    let check = verify::Options::trusting(trust);
+    let check = verify::Options {
+        items_kept: 0,
+        ..verify::Options::trusting(trust)
+    };
     read_back_and_commit(tmp, &path, true, &check, &state.payload_digests)
         .map_err(HandoffError::Commit)?;
     let receipt =

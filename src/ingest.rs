@@ -78,7 +78,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
 /// Refuses missing paths, symbolic links (also below folders), FIFOs, sockets and devices, and two
 /// inputs that would get the same bag path.
 pub fn walk(inputs: &[PathBuf]) -> Result<Vec<Source>, IngestError> {
-    let mut by_name: BTreeMap<String, Source> = BTreeMap::new();
+    let mut found: Vec<Source> = Vec::new();
     let mut tops: BTreeMap<String, PathBuf> = BTreeMap::new();
     for input in inputs {
         let meta = fs::symlink_metadata(input).map_err(|e| {
@@ -109,19 +109,30 @@ pub fn walk(inputs: &[PathBuf]) -> Result<Vec<Source>, IngestError> {
             });
         }
         let prefix = format!("{ORIGINALS_DIR}/{base}");
-        visit(input, &meta, &prefix, &mut by_name)?;
+        visit(input, &meta, &prefix, &mut found)?;
     }
-    if by_name.is_empty() {
+    if found.is_empty() {
         return Err(IngestError::Empty);
     }
-    Ok(by_name.into_values().collect())
+    // A list sorted once (stably: of two inputs with one bag path, the first given is named
+    // first), not a map, which would hold every bag path twice.
+    found.sort_by(|a, b| a.bag_path.cmp(&b.bag_path));
+    if let Some(pair) = found.windows(2).find(|w| w[0].bag_path == w[1].bag_path) {
+        return Err(IngestError::Collision {
+            first: pair[0].path.clone(),
+            second: pair[1].path.clone(),
+            bag_path: pair[0].bag_path.clone(),
+        });
+    }
+    found.shrink_to_fit();
+    Ok(found)
 }
 
 fn visit(
     path: &Path,
     meta: &fs::Metadata,
     bag_path: &str,
-    out: &mut BTreeMap<String, Source>,
+    out: &mut Vec<Source>,
 ) -> Result<(), IngestError> {
     let ft = meta.file_type();
     if ft.is_symlink() {
@@ -152,14 +163,7 @@ fn visit(
         size: meta.len(),
         modified: meta.modified().ok(),
     };
-    if let Some(first) = out.get(bag_path) {
-        return Err(IngestError::Collision {
-            first: first.path.clone(),
-            second: source.path,
-            bag_path: bag_path.to_string(),
-        });
-    }
-    out.insert(bag_path.to_string(), source);
+    out.push(source);
     Ok(())
 }
 

@@ -25,6 +25,7 @@ pub mod probe;
 pub mod progress;
 pub mod report;
 pub mod seal;
+pub mod spill;
 pub mod stamp;
 pub mod text;
 pub mod time;

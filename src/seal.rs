@@ -4,24 +4,25 @@
 //! evidence.json and the BagIt files → the first custody event, signed (and time-stamped, when
 //! TSAs are given) → read the bundle back and check it → rename it into place.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::SystemTime;
 
 use crate::bag::{self, BagInfo};
 use crate::bundle::BundleWriter;
 use crate::commit::{CommitError, read_back_and_commit};
 use crate::custody::{self, Claims, Context, Event};
-use crate::digest::{Digests, Sha256};
-use crate::evidence::{self, Evidence, Item, Original, Tool};
+use crate::digest::{Digests, Known, Sha256};
+use crate::evidence::{self, Evidence, Item, ItemsWriter, Original, Tool};
 use crate::finding::Finding;
 use crate::ingest::{self, IngestError, Source};
 use crate::keys::{Fingerprint, Signer, Trust, TrustedKey};
 use crate::probe::{self, Depth, Executor, Job, Probed};
 use crate::progress::Progress;
+use crate::spill::Spill;
 use crate::text::{ClaimError, check_claim};
 use crate::time::rfc3339;
 use crate::timestamp::{StampError, Tsa};
@@ -63,11 +64,17 @@ pub struct Sealed {
     pub bytes: u64,
     /// The signer's fingerprint.
     pub fingerprint: Fingerprint,
-    /// Every finding recorded about the archived files.
+    /// The first [`FINDINGS_KEPT`] findings recorded about the archived files (all of them are in
+    /// `evidence.json`).
     pub findings: Vec<Finding>,
+    /// How many findings were recorded in all.
+    pub findings_total: u64,
     /// The bag paths of the first event's time-stamp tokens, one per TSA, in order.
     pub tokens: Vec<String>,
 }
+
+/// How many findings a [`Sealed`] keeps to show; `evidence.json` has every one.
+pub const FINDINGS_KEPT: usize = 200;
 
 /// Why a seal failed. No output file exists, and no temporary file is left, when this is returned.
 #[derive(Debug, thiserror::Error)]
@@ -147,37 +154,13 @@ pub fn seal(
     let mut writer = BundleWriter::create(&options.output, options.time).map_err(io_ctx(
         format!("{}: cannot create the bundle", options.output.display()),
     ))?;
-    // Decoding runs beside the copy: the probes read the files on their own, while this thread
-    // copies and hashes each file once into the ZIP.
-    let cancel = AtomicBool::new(false);
-    let (copied, probes) = std::thread::scope(|scope| {
-        let probing = scope.spawn(|| probe_all(&sources, options, &cancel));
-        let copied: Result<Vec<Digests>, SealError> = sources
-            .iter()
-            .map(|source| archive_one(&mut writer, &bag, source, progress))
-            .collect();
-        if copied.is_err() {
-            // The seal has failed: do not make the user wait for the rest of the decoding.
-            cancel.store(true, Ordering::Relaxed);
-        }
-        (copied, probing.join())
-    });
-    let copied = copied?;
-    let probes = probes.map_err(|_| SealError::Io {
-        context: "probing the recordings".into(),
-        source: io::Error::other("a probe thread panicked"),
-    })?;
-    let mut items = Vec::with_capacity(sources.len());
-    let mut known = HashMap::new();
-    let mut findings = Vec::new();
-    for ((source, digests), probed) in sources.iter().zip(copied).zip(probes) {
-        known.insert(source.bag_path.clone(), digests);
-        findings.extend(probed.findings.iter().cloned());
-        items.push(item_for(source, &digests, probed));
-    }
+    let streamed = stream_payload(&mut writer, &bag, &sources, options, progress)?;
+    let files = sources.len();
+    // From here on nothing is kept per file but the digests for the read-back check.
+    drop(sources);
 
     let claims = &options.claims;
-    let evidence = Evidence {
+    let head = Evidence {
         format: evidence::FORMAT.into(),
         case: options.case.clone(),
         actor: claims.actor.clone(),
@@ -189,13 +172,12 @@ pub fn seal(
             version: env!("CARGO_PKG_VERSION").into(),
             symphonia: probe::symphonia_version().into(),
         },
-        items,
+        items: Vec::new(),
     };
-    let manifest = bag::write_manifest(evidence.items.iter().map(|i| (i.path.as_str(), &i.sha256)));
     let info = BagInfo {
         bagging_date: options.time.strftime("%Y-%m-%d").to_string(),
-        payload_bytes: evidence.items.iter().map(|i| i.size).sum(),
-        payload_files: evidence.items.len() as u64,
+        payload_bytes: streamed.bytes,
+        payload_files: files as u64,
         software_agent: format!("earwitness {}", env!("CARGO_PKG_VERSION")),
         external_identifier: options.case.clone(),
         source_organization: claims.organization.clone(),
@@ -204,18 +186,42 @@ pub fn seal(
     };
     let fingerprint = signer.fingerprint();
     let verify_txt = crate::verify_txt::verify_txt(&bag, &fingerprint);
-    let tag_files: [(&str, Vec<u8>); 5] = [
-        (bag::BAGIT, bag::BAGIT_TXT.as_bytes().to_vec()),
-        (bag::BAG_INFO, info.render().into_bytes()),
-        (evidence::FILE_NAME, evidence.to_bytes()),
-        (bag::MANIFEST, manifest.into_bytes()),
-        (crate::verify_txt::FILE_NAME, verify_txt.into_bytes()),
-    ];
     let mut tag_digests = Vec::new();
-    for (name, bytes) in &tag_files {
-        let d = add(&mut writer, &bag, name, bytes)?;
-        tag_digests.push((*name, d.sha256));
-    }
+    tag_digests.push((
+        bag::BAGIT,
+        add(&mut writer, &bag, bag::BAGIT, bag::BAGIT_TXT.as_bytes())?.sha256,
+    ));
+    let info = info.render();
+    tag_digests.push((
+        bag::BAG_INFO,
+        add(&mut writer, &bag, bag::BAG_INFO, info.as_bytes())?.sha256,
+    ));
+    let (len, reader) = streamed
+        .evidence
+        .finish(&head)
+        .map_err(io_ctx("cannot write evidence.json"))?;
+    tag_digests.push((
+        evidence::FILE_NAME,
+        add_stream(&mut writer, &bag, evidence::FILE_NAME, len, reader)?.sha256,
+    ));
+    let (len, reader) = streamed
+        .manifest
+        .into_reader()
+        .map_err(io_ctx("cannot write the manifest"))?;
+    tag_digests.push((
+        bag::MANIFEST,
+        add_stream(&mut writer, &bag, bag::MANIFEST, len, reader)?.sha256,
+    ));
+    tag_digests.push((
+        crate::verify_txt::FILE_NAME,
+        add(
+            &mut writer,
+            &bag,
+            crate::verify_txt::FILE_NAME,
+            verify_txt.as_bytes(),
+        )?
+        .sha256,
+    ));
     let tagmanifest = bag::write_manifest(tag_digests.iter().map(|(n, d)| (*n, d)));
     let tagmanifest_sha = add(&mut writer, &bag, bag::TAGMANIFEST, tagmanifest.as_bytes())?.sha256;
 
@@ -237,21 +243,21 @@ pub fn seal(
             tokens.push(name);
         }
     }
-    // What stays in memory from here on is O(1) per file in the read-back check below; the
-    // manifest and its bytes (megabytes for ten thousand files) are not needed any more.
-    let files = evidence.items.len();
-    drop((evidence, tag_files, tagmanifest));
 
     progress.stage("checking the written bundle");
     let tmp = writer.finish().map_err(io_ctx(format!(
         "{}: cannot finish the bundle",
         options.output.display()
     )))?;
-    let check = verify::Options::trusting(Trust::Pinned(vec![TrustedKey::plain(
-        fingerprint,
-        "the sealing key",
-    )]));
-    read_back_and_commit(tmp, &options.output, options.force, &check, &known).map_err(
+    let check = verify::Options {
+        // Every item is still checked; none needs to be kept for a report nobody reads.
+        items_kept: 0,
+        ..verify::Options::trusting(Trust::Pinned(vec![TrustedKey::plain(
+            fingerprint,
+            "the sealing key",
+        )]))
+    };
+    read_back_and_commit(tmp, &options.output, options.force, &check, &streamed.known).map_err(
         |e| match e {
             CommitError::Exists => SealError::OutputExists(options.output.clone()),
             CommitError::Io { context, source } => SealError::Io {
@@ -268,7 +274,8 @@ pub fn seal(
         files,
         bytes: total,
         fingerprint,
-        findings,
+        findings: streamed.findings,
+        findings_total: streamed.findings_total,
         tokens,
     })
 }
@@ -302,6 +309,18 @@ fn write_event(
     Ok(())
 }
 
+fn add_stream(
+    writer: &mut BundleWriter,
+    bag: &str,
+    name: &str,
+    len: u64,
+    reader: impl Read,
+) -> Result<Digests, SealError> {
+    writer
+        .add_stream(&format!("{bag}/{name}"), len, reader)
+        .map_err(io_ctx(format!("cannot write {name} into the bundle")))
+}
+
 fn add(
     writer: &mut BundleWriter,
     bag: &str,
@@ -313,19 +332,124 @@ fn add(
         .map_err(io_ctx(format!("cannot write {name} into the bundle")))
 }
 
-/// Probes and decodes every source; results come back in source order.
-fn probe_all(sources: &[Source], options: &SealOptions, cancel: &AtomicBool) -> Vec<Probed> {
-    let jobs: Vec<Job> = sources
-        .iter()
-        .map(|s| Job {
-            input: probe::Input::file(&s.path),
-            label: s.bag_path.clone(),
-            size: s.size,
-        })
-        .collect();
-    options
-        .probe
-        .run(&jobs, Depth::Decode, options.jobs, cancel)
+/// What the payload pass leaves behind: the two per-file tag files, spilled to disk, and what
+/// the rest of the seal needs, with nothing held per file but 56 bytes for the read-back check.
+struct Streamed {
+    evidence: ItemsWriter,
+    manifest: Spill,
+    known: Known,
+    bytes: u64,
+    findings: Vec<Finding>,
+    findings_total: u64,
+}
+
+/// Copies every source into the bundle (on its own thread, in order) while the probes decode
+/// them (on `options.jobs` threads); each file's item of `evidence.json` and line of the manifest
+/// are written as soon as both its copy and its probe are done. Memory does not grow with the
+/// number of files: results wait only for the few files still in flight before them.
+fn stream_payload(
+    writer: &mut BundleWriter,
+    bag: &str,
+    sources: &[Source],
+    options: &SealOptions,
+    progress: &dyn Progress,
+) -> Result<Streamed, SealError> {
+    let dir = match options.output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let spill_err = || {
+        io_ctx(format!(
+            "{}: cannot write a temporary file in that folder",
+            dir.display()
+        ))
+    };
+    let mut out = Streamed {
+        evidence: ItemsWriter::new_in(dir).map_err(spill_err())?,
+        manifest: Spill::new_in(dir).map_err(spill_err())?,
+        known: Known::default(),
+        bytes: 0,
+        findings: Vec::new(),
+        findings_total: 0,
+    };
+    let cancel = AtomicBool::new(false);
+    let (copy_tx, copy_rx) = mpsc::channel::<Result<Digests, SealError>>();
+    let (probe_tx, probe_rx) = mpsc::sync_channel::<Probed>(64);
+    let result = std::thread::scope(|scope| {
+        let cancel = &cancel;
+        scope.spawn(move || {
+            options.probe.each(
+                sources.len(),
+                |i| Job {
+                    input: probe::Input::file(&sources[i].path),
+                    label: sources[i].bag_path.clone(),
+                    size: sources[i].size,
+                },
+                Depth::Decode,
+                options.jobs,
+                cancel,
+                |_, probed| probe_tx.send(probed).is_ok(),
+            );
+        });
+        scope.spawn(move || {
+            for source in sources {
+                if cancel.load(Ordering::Relaxed) {
+                    break;
+                }
+                let copied = archive_one(writer, bag, source, progress);
+                let failed = copied.is_err();
+                if copy_tx.send(copied).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let combined = combine(sources, &copy_rx, &probe_rx, &mut out);
+        if combined.is_err() {
+            // The seal has failed: do not make the user wait for the rest of the decoding.
+            cancel.store(true, Ordering::Relaxed);
+        }
+        drop(probe_rx);
+        combined
+    });
+    result?;
+    out.known.sort();
+    Ok(out)
+}
+
+/// Takes each file's copy and probe, in order, and writes its records.
+fn combine(
+    sources: &[Source],
+    copies: &mpsc::Receiver<Result<Digests, SealError>>,
+    probes: &mpsc::Receiver<Probed>,
+    out: &mut Streamed,
+) -> Result<(), SealError> {
+    let died = |what: &str| SealError::Io {
+        context: format!("{what} the recordings"),
+        source: io::Error::other("a worker thread stopped early"),
+    };
+    let mut line = String::new();
+    for source in sources {
+        let digests = copies.recv().map_err(|_| died("copying"))??;
+        let probed = probes.recv().map_err(|_| died("probing"))?;
+        for f in &probed.findings {
+            out.findings_total += 1;
+            if out.findings.len() < FINDINGS_KEPT {
+                out.findings.push(f.clone());
+            }
+        }
+        let item = item_for(source, &digests, probed);
+        out.evidence
+            .push(&item)
+            .map_err(io_ctx("cannot write evidence.json (temporary file)"))?;
+        line.clear();
+        line.push_str(&bag::write_manifest([(item.path.as_str(), &item.sha256)]));
+        out.manifest
+            .write(line.as_bytes())
+            .map_err(io_ctx("cannot write the manifest (temporary file)"))?;
+        out.known.push(&source.bag_path, digests);
+        out.bytes += digests.len;
+    }
+    Ok(())
 }
 
 /// Copies one original into the bundle, hashing it on the way, and checks that it did not change

@@ -116,6 +116,14 @@ pub fn seal(a: SealArgs) -> Result<u8, CliError> {
                 safe(&f.message)
             )?;
         }
+        let more = sealed.findings_total - sealed.findings.len() as u64;
+        if more > 0 {
+            writeln!(
+                out,
+                "    ... and {more} more; `earwitness inspect {}` lists them all",
+                safe(&sealed.output.display().to_string())
+            )?;
+        }
     }
     Ok(0)
 }

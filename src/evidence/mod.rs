@@ -4,8 +4,10 @@
 //! bytes say. `docs/FORMAT.md` defines every field.
 
 mod stream;
+mod write;
 
 pub use stream::parse_stream;
+pub use write::ItemsWriter;
 
 use serde::{Deserialize, Serialize};
 

@@ -118,7 +118,7 @@ pub(super) fn check_payload_manifest<'a>(
             continue;
         };
         manifest.listed.insert(key, expected);
-        match bag.payload.get(key) {
+        match bag.payload_digests(key) {
             Some(actual) if actual.sha256 == expected => {}
             Some(actual) => findings.push(
                 Finding::error(

@@ -15,7 +15,7 @@ mod read;
 mod report;
 mod timestamps;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::io;
 use std::path::Path;
 use std::time::Duration;
@@ -29,7 +29,7 @@ pub use report::{
 
 use crate::bundle::{self, Opened};
 use crate::custody::{Chain, Context, Receipt};
-use crate::digest::{Digests, Sha256};
+use crate::digest::{Known, Sha256};
 use crate::keys::Trust;
 use crate::progress::SharedProgress;
 use crate::timestamp::Certificate;
@@ -96,7 +96,7 @@ pub(crate) struct Appendable {
     pub key_files: HashSet<String>,
     /// What was measured of each payload entry, for checking the rewritten bundle without hashing
     /// it again.
-    pub payload_digests: HashMap<String, Digests>,
+    pub payload_digests: Known,
     /// The SHA-256 of every custody file read, by bag path.
     pub custody_digests: BTreeMap<String, Sha256>,
 }
@@ -116,7 +116,7 @@ pub fn verify_path(path: &Path, options: &Options) -> io::Result<Report> {
 pub(crate) fn verify_path_with(
     path: &Path,
     options: &Options,
-    known: Option<&HashMap<String, Digests>>,
+    known: Option<&Known>,
 ) -> io::Result<(Report, Option<Appendable>)> {
     let label = crate::text::safe(&path.display().to_string()).into_owned();
     Ok(run(bundle::open(path)?, &label, options, known))
@@ -168,7 +168,7 @@ fn run(
     opened: Result<Opened, bundle::Problem>,
     label: &str,
     options: &Options,
-    known: Option<&HashMap<String, Digests>>,
+    known: Option<&Known>,
 ) -> (Report, Option<Appendable>) {
     let mut report = Report::new(label, trust_used(options));
     let mut findings = Findings::default();
@@ -187,7 +187,7 @@ fn run(
 fn check(
     opened: Opened,
     options: &Options,
-    known: Option<&HashMap<String, Digests>>,
+    known: Option<&Known>,
     report: &mut Report,
     findings: &mut Findings,
 ) -> Option<Appendable> {
@@ -225,7 +225,10 @@ fn check(
     let intact: HashSet<&str> = manifest
         .iter()
         .flat_map(|m| m.listed.iter())
-        .filter(|(path, want)| bag.payload.get(*path).is_some_and(|d| d.sha256 == **want))
+        .filter(|(path, want)| {
+            bag.payload_digests(path)
+                .is_some_and(|d| d.sha256 == **want)
+        })
         .map(|(path, _)| *path)
         .collect();
     if let Some(ev) = &evidence {
@@ -265,9 +268,10 @@ fn check(
             .map(|(name, file)| (name.clone(), file.sha256))
             .collect(),
         payload_digests: bag
-            .payload
+            .payload_entries
             .iter()
-            .map(|(path, d)| ((*path).to_string(), *d))
+            .zip(&bag.payload)
+            .filter_map(|((path, _), d)| d.map(|d| (*path, d)))
             .collect(),
     });
     report.evidence = evidence;

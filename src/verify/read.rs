@@ -3,7 +3,7 @@
 //! within per-file and total caps, so that no bundle can make verify hold more than a bounded
 //! amount of memory whatever it claims.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +12,7 @@ use super::Options;
 use super::report::Findings;
 use crate::bundle::{self, Container, EntryError, EntryInfo, ParallelOpener, Problem, ProblemKind};
 use crate::custody::{self, CustodyFile};
-use crate::digest::{Digests, HashingReader, Sha256};
+use crate::digest::{Digests, HashingReader, Known, Sha256};
 use crate::finding::code;
 
 /// The most one tag file (`evidence.json` included) may hold.
@@ -44,8 +44,8 @@ pub(super) struct Bag<'a> {
     pub custody: BTreeMap<String, File>,
     /// `evidence.json`'s entry, read in step 8.
     pub evidence: Option<&'a EntryInfo>,
-    /// Payload files whose bytes could all be read, by bag path: their digests.
-    pub payload: HashMap<&'a str, Digests>,
+    /// The digests of each of `payload_entries` whose bytes could all be read (same order).
+    pub payload: Vec<Option<Digests>>,
     /// Payload entries by bag path, in container order.
     pub payload_entries: Vec<(&'a str, &'a EntryInfo)>,
     /// Payload file count and bytes, as found.
@@ -57,6 +57,15 @@ impl<'a> Bag<'a> {
     /// The payload entry at bag path `path`.
     pub fn payload_entry(&self, path: &str) -> Option<&'a EntryInfo> {
         self.payload_key(path).map(|(_, e)| e)
+    }
+
+    /// The digests of the payload file at bag path `path`, if its bytes could all be read.
+    pub fn payload_digests(&self, path: &str) -> Option<&Digests> {
+        let i = self
+            .payload_entries
+            .binary_search_by(|(p, _)| (*p).cmp(path))
+            .ok()?;
+        self.payload.get(i)?.as_ref()
     }
 
     /// The payload entry at bag path `path`, with the path as the bag holds it.
@@ -169,7 +178,7 @@ pub(super) fn read_bag<'a>(
     entries: &'a [EntryInfo],
     bag_name: &str,
     options: &Options,
-    known: Option<&HashMap<String, Digests>>,
+    known: Option<&Known>,
     findings: &mut Findings,
 ) -> Bag<'a> {
     let prefix = format!("{bag_name}/");
@@ -299,7 +308,7 @@ fn hash_payload(
     container: &mut Container,
     bag: &mut Bag<'_>,
     options: &Options,
-    known: Option<&HashMap<String, Digests>>,
+    known: Option<&Known>,
     findings: &mut Findings,
 ) {
     let entries = bag.payload_entries.clone();
@@ -307,7 +316,7 @@ fn hash_payload(
         let mut out = Vec::with_capacity(entries.len());
         for (rel, e) in &entries {
             let shown = bundle::printable(rel);
-            match known.get(*rel) {
+            match known.get(rel) {
                 None => {
                     findings.error(
                         code::PAYLOAD_UNLISTED,
@@ -349,6 +358,7 @@ fn hash_payload(
                 .collect(),
         }
     };
+    bag.payload = Vec::with_capacity(entries.len());
     for ((rel, _), (digests, error)) in entries.iter().zip(results) {
         if let Some(error) = error {
             let shown = bundle::printable(rel);
@@ -366,9 +376,7 @@ fn hash_payload(
                 ),
             }
         }
-        if let Some(d) = digests {
-            bag.payload.insert(rel, d);
-        }
+        bag.payload.push(digests);
     }
 }
 

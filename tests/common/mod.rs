@@ -3,6 +3,7 @@
 
 pub mod zipcraft;
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -144,7 +145,12 @@ pub fn have_tool(program: &str, probe_args: &[&str]) -> bool {
                 "{program} is required under CI=true but is not usable (install it; see .ci/run)"
             );
         }
-        eprintln!("SKIPPED: {program} is not installed here; this test needs it (CI installs it)");
+        // Straight to stderr, not through eprintln!, which the test harness hides for a test
+        // that passes: a skip must show in a plain `cargo test`.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: {program} is not installed here; this test needs it (CI installs it)"
+        );
     }
     ok
 }
