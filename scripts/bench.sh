@@ -4,7 +4,7 @@
 #   scripts/bench.sh                     # ROUNDS=5, scratch data in /tmp/earwitness-bench
 #   ROUNDS=3 BENCH_DIR=/big/disk scripts/bench.sh
 #
-# From one command on a fresh Debian machine (with a Rust toolchain, 1.89 or newer) it installs
+# From one command on a fresh Debian machine (with a Rust toolchain, 1.94.1 or newer) it installs
 # what it needs if missing (apt-get: sox libsox-fmt-all ffmpeg zip unzip time; pip: bagit), builds
 # earwitness in release mode, makes its own test data with sox and ffmpeg, times earwitness
 # against stock tools and writes docs/PERFORMANCE.md from the numbers of this run.
@@ -102,7 +102,7 @@ if ! command -v bagit.py >/dev/null; then
     python3 -m pip install --quiet --user --break-system-packages bagit
 fi
 command -v bagit.py >/dev/null || die "bagit.py is still missing"
-command -v cargo >/dev/null || die "cargo is missing: install a Rust toolchain (1.89 or newer) first"
+command -v cargo >/dev/null || die "cargo is missing: install a Rust toolchain (1.94.1 or newer) first"
 for t in sox ffmpeg ffprobe zip unzip openssl python3; do command -v "$t" >/dev/null || die "$t is missing"; done
 openssl list -public-key-algorithms 2>/dev/null | grep -qi ed25519 || die "openssl has no Ed25519"
 BAGIT_PROCS=()

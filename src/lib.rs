@@ -8,6 +8,7 @@
 //! docs/ARCHITECTURE.md draws the map.
 
 #![deny(missing_docs)]
+pub mod archive;
 pub mod atomic;
 pub mod bag;
 pub mod bundle;
