@@ -158,8 +158,10 @@ impl AuditState {
         Ok(AuditState { done, file })
     }
 
+    /// Appends a new result. One from this file already, or an object that could not be read
+    /// (tried again next time), is not written.
     fn record(&mut self, a: &Audited) -> std::io::Result<()> {
-        if matches!(a.outcome, Outcome::Error { .. }) {
+        if a.resumed || matches!(a.outcome, Outcome::Error { .. }) {
             return Ok(());
         }
         let line = serde_json::to_string(a).map_err(std::io::Error::other)?;
@@ -190,7 +192,10 @@ pub fn audit(
         None => None,
     };
     let state = Mutex::new(state);
-    let total = objects.iter().map(|o| o.size).fold(0u64, u64::saturating_add);
+    let total = objects
+        .iter()
+        .map(|o| o.size)
+        .fold(0u64, u64::saturating_add);
     options.progress.start(total, objects.len());
     options.progress.stage("auditing");
     let next = AtomicUsize::new(0);

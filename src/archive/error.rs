@@ -238,8 +238,11 @@ where
             match (status, code.as_str(), object) {
                 (
                     _,
-                    "InvalidAccessKeyId" | "SignatureDoesNotMatch" | "InvalidToken"
-                    | "ExpiredToken" | "TokenRefreshRequired",
+                    "InvalidAccessKeyId"
+                    | "SignatureDoesNotMatch"
+                    | "InvalidToken"
+                    | "ExpiredToken"
+                    | "TokenRefreshRequired",
                     _,
                 ) => StoreError::BadCredentials { endpoint, code },
                 (_, "NoSuchBucket", _) => StoreError::NoSuchBucket {
@@ -286,7 +289,9 @@ where
         {
             StoreError::NoCredentials { detail }
         }
-        SdkError::DispatchFailure(d) if d.is_other() => StoreError::Unreachable { endpoint, detail },
+        SdkError::DispatchFailure(d) if d.is_other() => {
+            StoreError::Unreachable { endpoint, detail }
+        }
         SdkError::ResponseError(_) => StoreError::Protocol { op, detail },
         _ => StoreError::Request { op, detail },
     }

@@ -2,9 +2,7 @@
 //! object version, and the bucket's lock configuration. Times are whole seconds in UTC.
 
 use aws_sdk_s3::primitives::DateTime;
-use aws_sdk_s3::types::{
-    ObjectLockLegalHoldStatus, ObjectLockMode, ObjectLockRetentionMode,
-};
+use aws_sdk_s3::types::{ObjectLockLegalHoldStatus, ObjectLockMode, ObjectLockRetentionMode};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -79,7 +77,9 @@ fn rfc3339<S: serde::Serializer>(t: &Timestamp, s: S) -> std::result::Result<S::
     s.serialize_str(&crate::time::rfc3339(*t))
 }
 
-fn parse_rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Timestamp, D::Error> {
+fn parse_rfc3339<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Timestamp, D::Error> {
     let text = String::deserialize(d)?;
     crate::time::parse_utc(&text)
         .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 UTC time: {text:?}")))

@@ -1,7 +1,7 @@
 //! Bundles kept in S3-compatible object storage (AWS S3, Ceph's radosgw, MinIO) under S3 Object
 //! Lock, verified where they lie, and audited.
 //!
-//! - [`Store`] (`store.rs`, `upload.rs`): a blocking client bound to one bucket; locks, legal
+//! - [`Store`] (`store.rs`, `upload.rs`; its settings in `config.rs`): a blocking client bound to one bucket; locks, legal
 //!   holds, versions, multipart uploads with `Content-MD5`, and SHA-256 by reading back.
 //! - [`RangeReader`] (`range.rs`): `Read + Seek` over one stored version by ranged GETs, which
 //!   `verify::verify_reader` reads like a file ([`verify_object`], `remote.rs`).
@@ -12,6 +12,7 @@
 //! and everything it offers is synchronous, like the rest of earwitness.
 
 mod audit;
+mod config;
 mod error;
 mod lock;
 mod push;
@@ -23,12 +24,13 @@ mod upload;
 use std::fmt;
 
 pub use audit::{AuditOptions, AuditState, Audited, Outcome, audit, inventory};
+pub use config::{Addressing, StaticCredentials, StoreOptions};
 pub use error::{Result, StoreError};
 pub use lock::{BucketLock, DefaultPeriod, Lock, LockMode, Retention};
 pub use push::{PushOptions, PushOutcome, Pushed, push};
 pub use range::{FetchStats, RangeReader, ReadLog};
 pub use remote::{ObjectReport, RemoteReport, label, verify_object, verify_version};
-pub use store::{Addressing, ObjectInfo, ObjectSummary, StaticCredentials, Store, StoreOptions};
+pub use store::{ObjectInfo, ObjectSummary, Store};
 pub use upload::{MULTIPART_THRESHOLD, PART_SIZE, Stored};
 
 /// The scheme of a stored bundle's name.
@@ -89,7 +91,12 @@ impl Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{SCHEME}{}/{}", self.bucket, crate::text::safe(&self.key))
+        write!(
+            f,
+            "{SCHEME}{}/{}",
+            self.bucket,
+            crate::text::safe(&self.key)
+        )
     }
 }
 
@@ -102,8 +109,14 @@ mod tests {
         let l = Location::parse("s3://evidence/case-17").unwrap();
         assert_eq!(l.bucket, "evidence");
         assert_eq!(l.join("a.zip"), "case-17/a.zip");
-        assert_eq!(Location::parse("s3://evidence/p/").unwrap().join("a.zip"), "p/a.zip");
-        assert_eq!(Location::parse("s3://evidence").unwrap().join("a.zip"), "a.zip");
+        assert_eq!(
+            Location::parse("s3://evidence/p/").unwrap().join("a.zip"),
+            "p/a.zip"
+        );
+        assert_eq!(
+            Location::parse("s3://evidence").unwrap().join("a.zip"),
+            "a.zip"
+        );
         assert_eq!(l.to_string(), "s3://evidence/case-17");
         assert!(Location::parse("s3://a/k").is_err());
         assert!(Location::parse("s3://has space/k").is_err());

@@ -102,8 +102,9 @@ pub fn push(
         (Some(_), None) => {
             return Err(StoreError::Protocol {
                 op: "PutObject",
-                detail: "no version id for the new object, so it cannot be locked (is versioning on?)"
-                    .into(),
+                detail:
+                    "no version id for the new object, so it cannot be locked (is versioning on?)"
+                        .into(),
             });
         }
         (None, _) => {

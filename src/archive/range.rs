@@ -145,14 +145,10 @@ impl RangeReader {
             .set_version_id(self.version_id.clone())
             .set_if_match(self.etag.as_ref().map(|e| format!("\"{e}\"")))
             .range(format!("bytes={start}-{last}"));
-        let out = self
-            .store
-            .rt
-            .block_on(req.send())
-            .map_err(|e| {
-                self.store
-                    .fail(op, Some((&self.key, self.version_id.as_deref())), e)
-            })?;
+        let out = self.store.rt.block_on(req.send()).map_err(|e| {
+            self.store
+                .fail(op, Some((&self.key, self.version_id.as_deref())), e)
+        })?;
         let expected = format!("bytes {start}-{last}/{}", self.len);
         if out.content_range() != Some(expected.as_str()) {
             return Err(StoreError::Protocol {
@@ -233,51 +229,52 @@ impl RangeReader {
             return Ok(0);
         };
         let rt = &self.store.rt;
-        let (copied, received) = rt.block_on(async {
-            let mut copied = 0usize;
-            let mut received = 0u64;
-            while s.at < s.end && copied < buf.len() {
-                if s.used == s.pending.len() {
-                    match s.body.next().await {
-                        Some(Ok(chunk)) => {
-                            received += chunk.len() as u64;
-                            s.pending.clear();
-                            s.pending.extend_from_slice(&chunk);
-                            s.used = 0;
+        let (copied, received) = rt
+            .block_on(async {
+                let mut copied = 0usize;
+                let mut received = 0u64;
+                while s.at < s.end && copied < buf.len() {
+                    if s.used == s.pending.len() {
+                        match s.body.next().await {
+                            Some(Ok(chunk)) => {
+                                received += chunk.len() as u64;
+                                s.pending.clear();
+                                s.pending.extend_from_slice(&chunk);
+                                s.used = 0;
+                            }
+                            Some(Err(e)) => return Err((broke_off(&e), copied, received)),
+                            None => {
+                                let e = StoreError::Protocol {
+                                    op: "GetObject",
+                                    detail: format!("the body ended at {} of {}", s.at, s.end),
+                                };
+                                return Err((e, copied, received));
+                            }
                         }
-                        Some(Err(e)) => return Err((broke_off(&e), copied, received)),
-                        None => {
-                            let e = StoreError::Protocol {
-                                op: "GetObject",
-                                detail: format!("the body ended at {} of {}", s.at, s.end),
-                            };
-                            return Err((e, copied, received));
-                        }
+                        continue;
                     }
-                    continue;
+                    let avail = &s.pending[s.used..];
+                    if s.at < pos {
+                        // A gap in front of the wanted bytes: read through it.
+                        let skip = (pos - s.at).min(avail.len() as u64) as usize;
+                        s.used += skip;
+                        s.at += skip as u64;
+                        continue;
+                    }
+                    let n = avail.len().min(buf.len() - copied);
+                    buf[copied..copied + n].copy_from_slice(&avail[..n]);
+                    s.used += n;
+                    s.at += n as u64;
+                    copied += n;
                 }
-                let avail = &s.pending[s.used..];
-                if s.at < pos {
-                    // A gap in front of the wanted bytes: read through it.
-                    let skip = (pos - s.at).min(avail.len() as u64) as usize;
-                    s.used += skip;
-                    s.at += skip as u64;
-                    continue;
-                }
-                let n = avail.len().min(buf.len() - copied);
-                buf[copied..copied + n].copy_from_slice(&avail[..n]);
-                s.used += n;
-                s.at += n as u64;
-                copied += n;
-            }
-            Ok((copied, received))
-        })
-        .or_else(|(e, copied, received)| {
-            // The stream is gone; hand out what arrived, and fail only when nothing did.
-            self.note(|log| log.stats.bytes += received);
-            self.stream = None;
-            if copied > 0 { Ok((copied, 0)) } else { Err(e) }
-        })?;
+                Ok((copied, received))
+            })
+            .or_else(|(e, copied, received)| {
+                // The stream is gone; hand out what arrived, and fail only when nothing did.
+                self.note(|log| log.stats.bytes += received);
+                self.stream = None;
+                if copied > 0 { Ok((copied, 0)) } else { Err(e) }
+            })?;
         self.note(|log| log.stats.bytes += received);
         self.pos += copied as u64;
         if let Some(s) = &self.stream

@@ -105,7 +105,9 @@ impl Store {
             let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
             file.read_to_end(&mut data).map_err(io_err)?;
             if data.len() as u64 != size {
-                return Err(io_err(io::Error::other("the file changed size while it was read")));
+                return Err(io_err(io::Error::other(
+                    "the file changed size while it was read",
+                )));
             }
             return self.put_bytes(key, data, lock);
         }
@@ -241,7 +243,12 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::LockNotApplied`] when the lock still did not take.
-    pub fn lock_version(&self, key: &str, version_id: &str, lock: &Lock) -> Result<(Retention, bool)> {
+    pub fn lock_version(
+        &self,
+        key: &str,
+        version_id: &str,
+        lock: &Lock,
+    ) -> Result<(Retention, bool)> {
         if let Ok(found) = self.read_lock(key, version_id, lock)? {
             return Ok(found);
         }
@@ -270,7 +277,14 @@ impl Store {
         let hold = self.legal_hold(key, version_id)?;
         let found = || {
             let r = retention.map_or("no retention".to_string(), |r| r.describe());
-            format!("{r}{}", if hold { ", legal hold" } else { ", no legal hold" })
+            format!(
+                "{r}{}",
+                if hold {
+                    ", legal hold"
+                } else {
+                    ", no legal hold"
+                }
+            )
         };
         Ok(match retention {
             Some(r)

@@ -14,8 +14,8 @@ use super::error::{CliError, FAILED, NOT_TRUSTED};
 use super::progress::Bar;
 use super::render::{self, Times, archive as show, json};
 use earwitness::archive::{
-    self, AuditOptions, BucketLock, Location, Lock, LockMode, PushOptions, PushOutcome,
-    Store, StoreError,
+    self, AuditOptions, BucketLock, Location, Lock, LockMode, PushOptions, PushOutcome, Store,
+    StoreError,
 };
 use earwitness::progress::{Progress, SharedProgress};
 use earwitness::verify::{self, Verdict};
@@ -154,7 +154,8 @@ pub fn store_error(e: StoreError) -> CliError {
         ),
         _ => None,
     };
-    let err = CliError::usage(e.to_string());
+    // Keys, codes and messages come from the store: escaped like anything else from outside.
+    let err = CliError::usage(earwitness::text::safe(&e.to_string()).into_owned());
     match hint {
         Some(h) => err.hint(h),
         None => err,
@@ -182,12 +183,11 @@ fn retain_until(a: &PushArgs) -> Result<Timestamp, CliError> {
             Timestamp::from_second(secs)
                 .map_err(|e| CliError::usage(format!("--retain-days {days}: {e}")))?
         }
-        (None, Some(text)) => parse_date(text)
-            .ok_or_else(|| {
-                CliError::usage(format!(
-                    "--retain-until {text}: not a date (YYYY-MM-DD, or 2031-12-31T00:00:00Z)"
-                ))
-            })?,
+        (None, Some(text)) => parse_date(text).ok_or_else(|| {
+            CliError::usage(format!(
+                "--retain-until {text}: not a date (YYYY-MM-DD, or 2031-12-31T00:00:00Z)"
+            ))
+        })?,
         (None, None) => {
             return Err(CliError::usage("how long should the bundles be kept?").hint(
                 "pass --retain-days N or --retain-until DATE (or --no-lock to store them without Object Lock)",
@@ -231,15 +231,12 @@ fn push(a: PushArgs) -> Result<u8, CliError> {
     };
     let mut keys = Vec::new();
     for path in &a.bundles {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| {
-                CliError::usage(format!(
-                    "{}: the file name must be UTF-8 text to name it in the store",
-                    path.display()
-                ))
-            })?;
+        let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+            CliError::usage(format!(
+                "{}: the file name must be UTF-8 text to name it in the store",
+                path.display()
+            ))
+        })?;
         if !path.is_file() {
             return Err(CliError::usage(format!(
                 "{}: no such file (push takes bundle .zip files)",
@@ -321,8 +318,10 @@ fn audit(a: AuditArgs) -> Result<u8, CliError> {
     bar.finish();
     let results = results.map_err(store_error)?;
     if results.is_empty() {
-        return Err(CliError::usage(format!("{loc}: no objects under this prefix"))
-            .hint("check the bucket and the prefix with `earwitness archive list`"));
+        return Err(
+            CliError::usage(format!("{loc}: no objects under this prefix"))
+                .hint("check the bucket and the prefix with `earwitness archive list`"),
+        );
     }
     let mut out = io::stdout().lock();
     let summary = show::Summary::of(&results);

@@ -88,7 +88,11 @@ pub fn push_one(
 }
 
 fn stored(out: &mut impl Write, p: &Pushed) -> io::Result<()> {
-    let version = p.stored.version_id.as_deref().unwrap_or("(none: unversioned)");
+    let version = p
+        .stored
+        .version_id
+        .as_deref()
+        .unwrap_or("(none: unversioned)");
     let earlier = match &p.previous_version {
         Some(v) => format!(" (a new version; the earlier version {} stays)", safe(v)),
         None => String::new(),
@@ -100,7 +104,11 @@ fn stored(out: &mut impl Write, p: &Pushed) -> io::Result<()> {
         p.stored.size,
         count(u64::from(p.stored.parts), "part", "parts")
     )?;
-    writeln!(out, "  retention:   {}", retention_words(p.retention.as_ref()))?;
+    writeln!(
+        out,
+        "  retention:   {}",
+        retention_words(p.retention.as_ref())
+    )?;
     writeln!(
         out,
         "  legal hold:  {}",
@@ -170,7 +178,11 @@ pub fn push_all(
 /// One line (or two) of `archive audit`, as each result comes.
 pub fn audited(out: &mut impl Write, a: &Audited) -> io::Result<()> {
     let key = safe_short(&a.key, 300);
-    let from = if a.resumed { "  (from the state file)" } else { "" };
+    let from = if a.resumed {
+        "  (from the state file)"
+    } else {
+        ""
+    };
     match &a.outcome {
         Outcome::Checked {
             verdict,
@@ -240,9 +252,9 @@ impl Summary {
                 .iter()
                 .filter(|a| {
                     a.legal_hold != Some(true)
-                        && !a.retention.is_some_and(|r| {
-                            r.mode == earwitness::archive::LockMode::Compliance
-                        })
+                        && !a
+                            .retention
+                            .is_some_and(|r| r.mode == earwitness::archive::LockMode::Compliance)
                 })
                 .count(),
         }
@@ -311,7 +323,13 @@ pub fn audit_summary(
         FAILED => writeln!(
             out,
             "RESULT: FAILED: {}. These are not as they were sealed; keep the stored versions as they are and compare them with other copies.",
-            named(&|o| matches!(o, Outcome::Checked { verdict: Verdict::Failed, .. }))
+            named(&|o| matches!(
+                o,
+                Outcome::Checked {
+                    verdict: Verdict::Failed,
+                    ..
+                }
+            ))
         ),
         USAGE => writeln!(
             out,
@@ -346,7 +364,11 @@ pub fn list(out: &mut impl Write, loc: &Location, infos: &[ObjectInfo]) -> io::R
             hold_words(i.legal_hold)
         )?;
     }
-    writeln!(out, "{} under {loc}", count(infos.len() as u64, "object", "objects"))
+    writeln!(
+        out,
+        "{} under {loc}",
+        count(infos.len() as u64, "object", "objects")
+    )
 }
 
 #[derive(Serialize)]
@@ -402,9 +424,17 @@ pub fn object(out: &mut impl Write, r: &RemoteReport) -> io::Result<()> {
     writeln!(
         out,
         "Version:         {}",
-        safe(o.version_id.as_deref().unwrap_or("(the bucket keeps no versions)"))
+        safe(
+            o.version_id
+                .as_deref()
+                .unwrap_or("(the bucket keeps no versions)")
+        )
     )?;
-    writeln!(out, "Retention:       {}", retention_words(o.retention.as_ref()))?;
+    writeln!(
+        out,
+        "Retention:       {}",
+        retention_words(o.retention.as_ref())
+    )?;
     writeln!(
         out,
         "Legal hold:      {}",
