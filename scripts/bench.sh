@@ -23,6 +23,9 @@
 #   5. `earwitness seal` of 10,000 one-second clips  vs  `bagit.py` making a bag of them.
 #   6. Peak RSS of every earwitness run (/usr/bin/time %M), and of the parent and the decode
 #      workers separately (a /proc poller, in extra untimed runs).
+#   7. `earwitness archive audit` of 1,000 bundles in a throwaway Ceph radosgw  vs  `aws s3 cp`
+#      of them and a local `earwitness verify` of each (scripts/bench-archive.sh, which also runs
+#      alone; as root, with the Ceph packages; BENCH_ARCHIVE=0 leaves it out).
 #   +  Whether sha2 uses the CPU's SHA extensions (sha_ni in /proc/cpuinfo; earwitness verify vs
 #      openssl vs coreutils sha256sum on one 1 GiB file; the sha2 function that perf sees).
 #
@@ -963,6 +966,17 @@ first_line() { "$@" 2>&1 | head -1 || true; }
   echo "EVIDENCE_CLIPS_BYTES=$(unzip -l "$REF/clips.zip" | awk '$4 ~ /\/evidence\.json$/ { print $1 }')"
   echo "ELAPSED=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')"
 } >"$RES/meta.env"
+archive_section=$(sed -n '/^<!-- archive:begin/,/^<!-- archive:end -->/p' "$REPORT" 2>/dev/null || true)
 python3 "$TOOLS/report.py" "$RES" "$REPORT"
+# Keep the archive section of the last run, which report.py does not write; the case below
+# replaces it with this run's numbers.
+[[ -n $archive_section ]] && printf '\n%s\n' "$archive_section" >>"$REPORT"
 sed -n '/^## Summary/,/^## 1\./p' "$REPORT" | sed '$d'
 echo "wrote $REPORT (raw numbers in $RES)"
+
+# The archive case: audit of 1,000 bundles in a Ceph radosgw vs the AWS CLI plus local verify
+# (as root, with the Ceph packages; BENCH_ARCHIVE=0 leaves it out).
+if [[ ${BENCH_ARCHIVE:-1} == 1 ]]; then
+  say "case archive (scripts/bench-archive.sh)"
+  EW=$EW BENCH_DIR=$BENCH_DIR REPORT=$REPORT ROUNDS=$(( ROUNDS < 3 ? ROUNDS : 3 )) "$REPO/scripts/bench-archive.sh"
+fi
