@@ -740,7 +740,7 @@ fn a_large_bundle_is_verified_in_place_in_bounded_memory() {
     let wav = s.path("silence.wav");
     sparse_wav(&wav, BIG_BYTES);
     let t = Instant::now();
-    let bundle = s.seal(&key, "big", &[wav.clone()]);
+    let bundle = s.seal(&key, "big", std::slice::from_ref(&wav));
     std::fs::remove_file(&wav).unwrap();
     eprintln!(
         "sealed {BIG_BYTES} bytes in {:.1} s",

@@ -198,7 +198,7 @@ impl RangeReader {
     }
 
     /// Copies from a cached block holding `pos`, if there is one.
-    fn from_cache(&mut self, buf: &mut [u8]) -> Option<usize> {
+    fn read_cached(&mut self, buf: &mut [u8]) -> Option<usize> {
         let pos = self.pos;
         let at = self
             .blocks
@@ -223,7 +223,7 @@ impl RangeReader {
 
     /// Reads from the open stream at `self.pos` into `buf`, pulling chunks until `buf` is full or
     /// the stream's range ends.
-    fn from_stream(&mut self, buf: &mut [u8]) -> Result<usize> {
+    fn read_streamed(&mut self, buf: &mut [u8]) -> Result<usize> {
         let pos = self.pos;
         let Some(s) = self.stream.as_mut() else {
             return Ok(0);
@@ -309,13 +309,13 @@ impl RangeReader {
     }
 
     fn read_at(&mut self, buf: &mut [u8]) -> Result<usize> {
-        if let Some(n) = self.from_cache(buf) {
+        if let Some(n) = self.read_cached(buf) {
             return Ok(n);
         }
         let mut failures = 0;
         loop {
             if self.stream_serves(self.pos) {
-                match self.from_stream(buf) {
+                match self.read_streamed(buf) {
                     Ok(n) => return Ok(n),
                     Err(e) if failures >= RETRIES => return Err(e),
                     Err(_) => {
@@ -339,7 +339,7 @@ impl RangeReader {
                         return Err(e);
                     }
                 }
-                return self.from_cache(buf).ok_or_else(|| StoreError::Protocol {
+                return self.read_cached(buf).ok_or_else(|| StoreError::Protocol {
                     op: "GetObject",
                     detail: "a fetched block does not hold the position read".into(),
                 });
