@@ -4,7 +4,7 @@
 #   scripts/bench.sh                     # ROUNDS=5, scratch data in /tmp/earwitness-bench
 #   ROUNDS=3 BENCH_DIR=/big/disk scripts/bench.sh
 #
-# From one command on a fresh Debian machine (with a Rust toolchain, 1.92 or newer) it installs
+# From one command on a fresh Debian machine (with a Rust toolchain, 1.94.1 or newer) it installs
 # what it needs if missing (apt-get: sox libsox-fmt-all ffmpeg zip unzip time; pip: bagit), builds
 # earwitness in release mode, makes its own test data with sox and ffmpeg, times earwitness
 # against stock tools and writes docs/PERFORMANCE.md from the numbers of this run.
@@ -23,6 +23,12 @@
 #   5. `earwitness seal` of 10,000 one-second clips  vs  `bagit.py` making a bag of them.
 #   6. Peak RSS of every earwitness run (/usr/bin/time %M), and of the parent and the decode
 #      workers separately (a /proc poller, in extra untimed runs).
+#   7. `earwitness archive audit` of 1,000 bundles in a throwaway Ceph radosgw  vs  `aws s3 cp`
+#      of them and a local `earwitness verify` of each (scripts/bench-archive.sh, which also runs
+#      alone; as root, with the Ceph packages; BENCH_ARCHIVE=0 leaves it out).
+#   8. many small files: seal and verify of 10,000 and 100,000 tiny files with their peak RSS vs
+#      bagit.py making and validating a bag of them (scripts/bench-scale.sh, which also runs
+#      alone; SCALE_MILLION=1 adds 1,000,000 files; BENCH_SCALE=0 leaves it out).
 #   +  Whether sha2 uses the CPU's SHA extensions (sha_ni in /proc/cpuinfo; earwitness verify vs
 #      openssl vs coreutils sha256sum on one 1 GiB file; the sha2 function that perf sees).
 #
@@ -105,7 +111,7 @@ if ! command -v bagit.py >/dev/null; then
     python3 -m pip install --quiet --user --break-system-packages bagit
 fi
 command -v bagit.py >/dev/null || die "bagit.py is still missing"
-command -v cargo >/dev/null || die "cargo is missing: install a Rust toolchain (1.92 or newer) first"
+command -v cargo >/dev/null || die "cargo is missing: install a Rust toolchain (1.94.1 or newer) first"
 for t in sox ffmpeg ffprobe zip unzip openssl python3; do command -v "$t" >/dev/null || die "$t is missing"; done
 openssl list -public-key-algorithms 2>/dev/null | grep -qi ed25519 || die "openssl has no Ed25519"
 BAGIT_PROCS=()
@@ -966,6 +972,26 @@ first_line() { "$@" 2>&1 | head -1 || true; }
   echo "EVIDENCE_CLIPS_BYTES=$(unzip -l "$REF/clips.zip" | awk '$4 ~ /\/evidence\.json$/ { print $1 }')"
   echo "ELAPSED=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')"
 } >"$RES/meta.env"
+archive_section=$(sed -n '/^<!-- archive:begin/,/^<!-- archive:end -->/p' "$REPORT" 2>/dev/null || true)
+scale_section=$(sed -n '/^<!-- scale:begin/,/^<!-- scale:end -->/p' "$REPORT" 2>/dev/null || true)
 python3 "$TOOLS/report.py" "$RES" "$REPORT"
+# Keep the archive section of the last run, which report.py does not write; the case below
+# replaces it with this run's numbers.
+[[ -n $archive_section ]] && printf '\n%s\n' "$archive_section" >>"$REPORT"
+[[ -n $scale_section ]] && printf '\n%s\n' "$scale_section" >>"$REPORT"
 sed -n '/^## Summary/,/^## 1\./p' "$REPORT" | sed '$d'
 echo "wrote $REPORT (raw numbers in $RES)"
+
+# The archive case: audit of 1,000 bundles in a Ceph radosgw vs the AWS CLI plus local verify
+# (as root, with the Ceph packages; BENCH_ARCHIVE=0 leaves it out).
+if [[ ${BENCH_ARCHIVE:-1} == 1 ]]; then
+  say "case archive (scripts/bench-archive.sh)"
+  EW=$EW BENCH_DIR=$BENCH_DIR REPORT=$REPORT ROUNDS=$(( ROUNDS < 3 ? ROUNDS : 3 )) "$REPO/scripts/bench-archive.sh"
+fi
+
+# Many small files: seal and verify of 10,000 and 100,000 tiny files with their peak RSS, against
+# bagit.py (SCALE_MILLION=1 adds 1,000,000; BENCH_SCALE=0 leaves it out).
+if [[ ${BENCH_SCALE:-1} == 1 ]]; then
+  say "case scale (scripts/bench-scale.sh)"
+  EW=$EW BENCH_DIR=$BENCH_DIR REPORT=$REPORT "$REPO/scripts/bench-scale.sh"
+fi

@@ -189,6 +189,9 @@ pub mod code {
     pub const MEDIA_DECODER_CHANGED: &str = "media.decoder_changed";
     /// `verify --deep`: a payload file could not be decoded again (a compressed entry).
     pub const MEDIA_UNCHECKED: &str = "media.unchecked";
+    /// `verify --deep` of a bundle that is not a file on this machine (an object in storage): a
+    /// recording was decoded from a temporary copy of its entry, deleted afterwards. A note.
+    pub const MEDIA_SPOOLED: &str = "media.spooled";
 
     // --- custody ---
     /// The bundle has no custody events.
@@ -294,6 +297,7 @@ pub mod code {
         (MEDIA_MISMATCH, Error),
         (MEDIA_DECODER_CHANGED, Warning),
         (MEDIA_UNCHECKED, Warning),
+        (MEDIA_SPOOLED, Info),
         (CUSTODY_MISSING, Error),
         (CUSTODY_EVENT_INVALID, Error),
         (CUSTODY_CHAIN_BROKEN, Error),

@@ -9,6 +9,7 @@
 //! the map.
 
 #![deny(missing_docs)]
+pub mod archive;
 pub mod atomic;
 pub mod bag;
 pub mod bundle;

@@ -2,6 +2,7 @@
 //! does the work; this module turns flags into its options and its results into words and exit
 //! codes.
 
+mod archive;
 mod args;
 mod error;
 mod handoff;
@@ -30,7 +31,11 @@ Exit codes:
   2  usage or I/O error: bad flags, no such file, a refused input or key, a hand-off the
      custody rules do not allow, a time-stamp authority (--tsa) that fails
   3  INTACT, NOT FULLY TRUSTED: every hash and signature holds, but you gave no trusted key,
-     or some events are signed by keys outside the ones you trust";
+     or some events are signed by keys outside the ones you trust
+For archive push: 1 if a bundle was refused (it failed verification) or the store holds other
+bytes than were sent; 3 if a bundle pushed is not fully trusted. For archive audit: 0 every
+bundle verified, 1 any failed, 2 any could not be read (or the store cannot be reached, or
+refuses the credentials), 3 any not fully trusted.";
 
 /// Seal audio recordings into signed, independently verifiable evidence bundles.
 #[derive(Parser)]
@@ -81,6 +86,10 @@ enum Command {
     /// Trust files (OpenSSH allowed_signers): add a colleague's key under a name, list them.
     #[command(subcommand)]
     Trust(keys::TrustCommand),
+    /// Bundles in S3-compatible object storage under Object Lock: push them, audit them where
+    /// they lie, list them, set or lift a legal hold (`verify s3://BUCKET/KEY` checks one).
+    #[command(subcommand)]
+    Archive(archive::ArchiveCommand),
 }
 
 /// Runs one command; returns the exit code.
@@ -98,6 +107,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Timestamp(a) => timestamp::timestamp(a)?,
         Command::Key(c) => keys::key(c)?,
         Command::Trust(c) => keys::trust(c)?,
+        Command::Archive(c) => archive::archive(c)?,
     };
     Ok(ExitCode::from(code))
 }

@@ -20,6 +20,14 @@ impl Bar {
         }
         Bar(Some(bar))
     }
+
+    /// Runs `f` (which prints) with the bar cleared, then draws it again.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.0 {
+            Some(b) => b.suspend(f),
+            None => f(),
+        }
+    }
 }
 
 impl Progress for Bar {

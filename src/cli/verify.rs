@@ -17,8 +17,12 @@ use earwitness::verify::{self, Deep, Options, Report};
 
 #[derive(Args)]
 pub struct VerifyArgs {
-    /// The bundle: a .zip file or an unzipped bundle folder.
+    /// The bundle: a .zip file, an unzipped bundle folder, or s3://BUCKET/KEY (a stored bundle,
+    /// verified where it lies by ranged reads; see `earwitness archive --help`).
     bundle: PathBuf,
+    /// With s3://BUCKET/KEY: verify this version instead of the latest.
+    #[arg(long, value_name = "V")]
+    version_id: Option<String>,
     #[command(flatten)]
     trust: TrustArgs,
     #[command(flatten)]
@@ -141,7 +145,16 @@ fn run_verify(path: &Path, options: &Options) -> Result<Report, CliError> {
 
 pub fn verify(a: VerifyArgs) -> Result<u8, CliError> {
     let trust = a.trust.resolve()?;
-    check_bundle_path(&a.bundle)?;
+    let remote = super::archive::is_remote(&a.bundle);
+    match (remote, &a.version_id) {
+        (None, Some(_)) => {
+            return Err(CliError::usage(
+                "--version-id is for a stored bundle, s3://BUCKET/KEY",
+            ));
+        }
+        (None, None) => check_bundle_path(&a.bundle)?,
+        _ => {}
+    }
     let times = super::render::times(a.output.tz.as_deref())?;
     let deep = if a.deep {
         Some(Deep {
@@ -163,6 +176,15 @@ pub fn verify(a: VerifyArgs) -> Result<u8, CliError> {
         tsa_tolerance: a.tsa.tolerance(),
         ..Options::default()
     };
+    if let Some(text) = remote {
+        return super::archive::verify_remote(
+            text,
+            a.version_id.as_deref(),
+            &options,
+            a.output.json,
+            &times,
+        );
+    }
     let report = run_verify(&a.bundle, &options)?;
     bar.finish();
     let mut out = io::stdout().lock();

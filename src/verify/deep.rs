@@ -1,15 +1,19 @@
 //! Step 10 of docs/FORMAT.md §7 (`verify --deep`): decode every intact recording again, in the
 //! same isolated workers as `seal`, reading stored entries in place inside the ZIP (never
-//! extracted), and compare with what `evidence.json` recorded. The same one decode also draws the
+//! extracted), and compare with what `evidence.json` recorded. A ZIP that is not a file on this
+//! machine (an object in storage, read by ranges) cannot be read in place by the workers: its
+//! recordings are copied to temporary files a few at a time, and each says so (`media.spooled`). The same one decode also draws the
 //! pictures a report shows, when they are wanted.
 
 use std::collections::{BTreeMap, HashSet};
 
+use std::fs::File;
+
 use super::read::Bag;
 use super::report::{DeepCheck, Findings};
-use crate::bundle::{Container, printable};
+use crate::bundle::{Container, EntryError, EntryInfo, printable};
 use crate::evidence::{Evidence, Item, PCM_FORMAT_FLOAT};
-use crate::finding::code;
+use crate::finding::{Finding, Severity, code};
 use crate::probe::{self, Probed};
 
 /// How to decode again.
@@ -36,7 +40,7 @@ pub(super) struct Decoded {
 /// Decodes every intact payload recording again and compares it with `evidence.json`.
 pub(super) fn check_deep(
     deep: &Deep,
-    container: &Container,
+    container: &mut Container,
     bag: &Bag,
     evidence: &Evidence,
     intact: &HashSet<&str>,
@@ -45,6 +49,7 @@ pub(super) fn check_deep(
     let mut checks = Vec::new();
     let mut jobs = Vec::new();
     let mut items = Vec::new();
+    let mut spool = Vec::new();
     for item in &evidence.items {
         let check = |result: &str| DeepCheck {
             path: item.path.clone(),
@@ -70,6 +75,9 @@ pub(super) fn check_deep(
                 });
                 items.push(item);
             }
+            // A stored entry of a ZIP that is not a file here (an object in storage, bytes in
+            // memory): decoded from a temporary copy, below.
+            None if !entry.compressed => spool.push((item, entry)),
             None => {
                 if deep.compare {
                     findings.warning(
@@ -82,30 +90,130 @@ pub(super) fn check_deep(
             }
         }
     }
+    let mut decoded = Decoded {
+        checks,
+        pictures: BTreeMap::new(),
+    };
+    let results = run(deep, &jobs);
+    decoded.record(deep, items.into_iter().zip(results), findings);
+    for batch in spool.chunks(deep.parallel.max(1)) {
+        spooled(deep, container, bag, batch, &mut decoded, findings);
+    }
+    if !deep.compare {
+        decoded.checks.clear();
+    }
+    decoded
+}
+
+fn run(deep: &Deep, jobs: &[probe::Job]) -> Vec<Probed> {
     let never = std::sync::atomic::AtomicBool::new(false);
     let depth = if deep.pictures {
         probe::Depth::Pictures
     } else {
         probe::Depth::Decode
     };
-    let results = deep.probe.run(&jobs, depth, deep.parallel, &never);
-    let mut pictures = BTreeMap::new();
-    for (item, mut probed) in items.into_iter().zip(results) {
-        if let Some(p) = probed.pictures.take() {
-            pictures.insert(item.path.clone(), p);
+    deep.probe.run(jobs, depth, deep.parallel, &never)
+}
+
+impl Decoded {
+    fn record<'a>(
+        &mut self,
+        deep: &Deep,
+        results: impl Iterator<Item = (&'a Item, Probed)>,
+        findings: &mut Findings,
+    ) {
+        for (item, mut probed) in results {
+            if let Some(p) = probed.pictures.take() {
+                self.pictures.insert(item.path.clone(), p);
+            }
+            if deep.compare {
+                let result = compare_media(item, &probed, findings);
+                self.checks.push(DeepCheck {
+                    path: item.path.clone(),
+                    result: result.to_string(),
+                });
+            }
         }
+    }
+}
+
+/// Decodes a batch of stored entries of a ZIP that is not a file on this machine: each is copied
+/// to a temporary file (checked against the SHA-256 step 3 measured), decoded from there, and
+/// deleted with its folder when the batch is done. Each one decoded so gets a
+/// `media.spooled` note, so that nobody believes the bundle was decoded where it lies.
+fn spooled(
+    deep: &Deep,
+    container: &mut Container,
+    bag: &Bag,
+    batch: &[(&Item, &EntryInfo)],
+    decoded: &mut Decoded,
+    findings: &mut Findings,
+) {
+    let mut unchecked = |findings: &mut Findings, item: &Item, why: String| {
         if deep.compare {
-            let result = compare_media(item, &probed, findings);
-            checks.push(DeepCheck {
-                path: item.path.clone(),
-                result: result.to_string(),
-            });
+            findings.warning(code::MEDIA_UNCHECKED, printable(&item.path), why);
+        }
+        decoded.checks.push(DeepCheck {
+            path: item.path.clone(),
+            result: "not_decoded".into(),
+        });
+    };
+    let dir = match tempfile::Builder::new()
+        .prefix("earwitness-deep-")
+        .tempdir()
+    {
+        Ok(d) => d,
+        Err(e) => {
+            for (item, _) in batch {
+                unchecked(
+                    findings,
+                    item,
+                    format!("not decoded again: no temporary folder to copy it to ({e})"),
+                );
+            }
+            return;
+        }
+    };
+    let mut jobs = Vec::new();
+    let mut items = Vec::new();
+    for (i, (item, entry)) in batch.iter().enumerate() {
+        let path = dir.path().join(format!("{i}"));
+        let copied = File::create(&path).and_then(|mut out| {
+            let reader = container.open_entry(entry).map_err(EntryError::into_io)?;
+            let d = crate::digest::copy_hashed(reader, &mut out)?;
+            out.sync_all().ok();
+            Ok(d)
+        });
+        let want = bag.payload.get(&item.path).map(|d| d.sha256);
+        match copied {
+            Ok(d) if Some(d.sha256) == want => {
+                findings.push(Finding::new(
+                    code::MEDIA_SPOOLED,
+                    Severity::Info,
+                    "decoded again from a temporary copy of its entry on this machine's disk (the bundle is not a file here), deleted afterwards",
+                ).at(printable(&item.path)));
+                jobs.push(probe::Job {
+                    input: probe::Input::file(path),
+                    label: item.path.clone(),
+                    size: entry.size,
+                });
+                items.push(*item);
+            }
+            Ok(_) => unchecked(
+                findings,
+                item,
+                "not decoded again: its bytes read a second time differ from those hashed".into(),
+            ),
+            Err(e) => unchecked(
+                findings,
+                item,
+                format!("not decoded again: it could not be copied to a temporary file ({e})"),
+            ),
         }
     }
-    if !deep.compare {
-        checks.clear();
-    }
-    Decoded { checks, pictures }
+    let results = run(deep, &jobs);
+    decoded.record(deep, items.into_iter().zip(results), findings);
+    drop(dir);
 }
 
 fn compare_media(item: &Item, probed: &Probed, findings: &mut Findings) -> &'static str {

@@ -128,7 +128,8 @@ pub fn verify_bytes(bytes: Vec<u8>, options: &Options) -> Report {
 }
 
 /// Verifies a bundle ZIP of `len` bytes read from `reader` (for example an object in remote
-/// storage, read by ranges), named `label` in the report.
+/// storage, read by ranges), named `label` in the report. With `--deep`, each recording is decoded
+/// from a temporary copy of its entry (`media.spooled`), since the decode workers read files.
 pub fn verify_reader(
     reader: Box<dyn bundle::ReadSeek>,
     len: u64,
@@ -245,7 +246,7 @@ fn check(
     }
     // Step 10: decode again.
     if let (Some(deep), Some(ev)) = (&options.deep, &evidence) {
-        let decoded = deep::check_deep(deep, &container, &bag, ev, &intact, findings);
+        let decoded = deep::check_deep(deep, &mut container, &bag, ev, &intact, findings);
         if deep.compare {
             report.deep = Some(decoded.checks);
         }

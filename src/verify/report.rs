@@ -3,13 +3,13 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::evidence::Evidence;
 use crate::finding::{Finding, Severity, code};
 
 /// The overall result, one meaning each (and one exit code each, see docs/FORMAT.md §10).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Every hash and signature holds, and every event is signed by a key the verifier trusts.

@@ -1,6 +1,7 @@
 //! What people see: one renderer for text ([`text`]) and one for JSON ([`json`]). Every string that
 //! came from a bundle passes through `earwitness::text::safe` on its way to a terminal.
 
+pub mod archive;
 pub mod json;
 pub mod text;
 
