@@ -184,7 +184,7 @@ fn spooled(
             out.sync_all().ok();
             Ok(d)
         });
-        let want = bag.payload.get(&item.path).map(|d| d.sha256);
+        let want = bag.payload_digests(&item.path).map(|d| d.sha256);
         match copied {
             Ok(d) if Some(d.sha256) == want => {
                 findings.push(Finding::new(
