@@ -398,6 +398,11 @@ fn stream_payload(
                 }
                 let copied = archive_one(writer, bag, source, progress);
                 let failed = copied.is_err();
+                if failed {
+                    // The seal has failed: stop the decoding now (a hanging decode included),
+                    // rather than when the files before this one are combined.
+                    cancel.store(true, Ordering::Relaxed);
+                }
                 if copy_tx.send(copied).is_err() || failed {
                     break;
                 }
@@ -430,7 +435,14 @@ fn combine(
     let mut line = String::new();
     for source in sources {
         let digests = copies.recv().map_err(|_| died("copying"))??;
-        let probed = probes.recv().map_err(|_| died("probing"))?;
+        let Ok(probed) = probes.recv() else {
+            // The probes stopped early: because a copy failed (that error is the one to report)
+            // or because a probe thread died.
+            for copied in copies.iter() {
+                copied?;
+            }
+            return Err(died("probing"));
+        };
         for f in &probed.findings {
             out.findings_total += 1;
             if out.findings.len() < FINDINGS_KEPT {
