@@ -111,6 +111,8 @@ pub mod code {
     /// AMR frames that carry no usable speech: marked bad (Q bit 0), lost (NO_DATA outside a DTX
     /// silence, SPEECH_LOST) or of a reserved type; the decoder conceals them.
     pub const AUDIO_FRAMES_LOST: &str = "audio.frames.lost";
+    /// The stream decodes to more frames than its container declares.
+    pub const AUDIO_LENGTH_MISMATCH: &str = "audio.length.mismatch";
 
     // --- the container ---
     /// The bundle could not be opened or read as a ZIP or a folder.
@@ -262,6 +264,7 @@ pub mod code {
         (AUDIO_CHECKSUM_MISMATCH, Warning),
         (AUDIO_CLIPPING, Warning),
         (AUDIO_FRAMES_LOST, Warning),
+        (AUDIO_LENGTH_MISMATCH, Warning),
         (BUNDLE_UNREADABLE, Error),
         (BUNDLE_ENTRY_UNSAFE_NAME, Error),
         (BUNDLE_ENTRY_NAME_AMBIGUOUS, Error),

@@ -4,11 +4,12 @@ use symphonia::core::codecs::audio::AudioCodecId;
 use symphonia::core::codecs::audio::well_known::*;
 use symphonia::core::errors::Error;
 use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, FormatReader, Track, TrackType};
+use symphonia::core::formats::{FormatOptions, FormatReader, Track};
 use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::{MetadataOptions, RawValue, StandardTag};
 
-use super::{iso, riff};
+use super::{iso, presentation, riff, sniff};
+use crate::probe::trim::Trim;
 use crate::evidence::{DecodeErrorAt, Media, Tag};
 use crate::finding::{Finding, code};
 use crate::probe::{Depth, Input, Probed, amrdec, decode};
@@ -78,9 +79,26 @@ impl super::Reader for Symphonia {
 }
 
 fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
+    let mut head = [0u8; super::HEAD_LEN];
+    let head_len = input
+        .open()
+        .map(|mut f| crate::probe::read_up_to(&mut f, &mut head))
+        .unwrap_or(0);
+    let head = &head[..head_len];
     let mut format = match open_reader(input) {
         Ok(f) => f,
         Err(Error::Unsupported(_)) => {
+            if let Some((container, codec)) = sniff::known_container(head) {
+                // A container we know, with a codec symphonia does not: say which.
+                let mut media = Media::new(container, format!("symphonia {}", symphonia_version()));
+                media.codec = codec.map(str::to_string);
+                let what = codec.map_or(format!("this {container} file's codec"), str::to_string);
+                return Probed {
+                    media: Some(media),
+                    findings: vec![crate::probe::unsupported(label, &what)],
+                    pictures: None,
+                };
+            }
             return Probed::nothing(Finding::warning(
                 code::FORMAT_UNRECOGNIZED,
                 label,
@@ -96,6 +114,17 @@ fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
         }
     };
     let container = container_name(format.format_info().short_name);
+    if !sniff::starts_as(container, head) {
+        // symphonia's probe scans for markers anywhere in the first megabyte: a WAV header
+        // embedded in another format (WavPack, Monkey's Audio, ...) is not a WAV file.
+        return Probed::nothing(Finding::warning(
+            code::FORMAT_UNRECOGNIZED,
+            label,
+            format!(
+                "no known audio format (a {container} header was found inside the file, not at its start); the file is archived byte for byte"
+            ),
+        ));
+    }
     let mut findings = Vec::new();
     let mut media = Media::new(container, format!("symphonia {}", symphonia_version()));
     media.tags = collect_tags(format.as_mut());
@@ -110,30 +139,106 @@ fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
             value,
         }));
     }
-    let track = format
-        .default_track(TrackType::Audio)
-        .or_else(|| format.tracks().first())
-        .cloned();
+    // The first audio track, whatever comes before it (a video track's time base is no sample
+    // rate). ISO files say which tracks are audio in their handler, which symphonia ignores.
+    let movie = (container == "isomp4")
+        .then(|| {
+            let mut f = input.open().ok()?;
+            iso::read_movie(&mut f, file_len).ok()
+        })
+        .flatten()
+        .filter(|m| !m.tracks.is_empty());
+    let iso_track = movie.as_ref().and_then(|m| m.first_audio()).cloned();
+    let track = match (&movie, &iso_track) {
+        (Some(_), Some(t)) => format.tracks().iter().find(|s| s.id == t.id).cloned(),
+        (Some(_), None) => None,
+        (None, _) => format
+            .tracks()
+            .iter()
+            .find(|t| t.codec_params.as_ref().and_then(|p| p.audio()).is_some())
+            .cloned(),
+    };
     if let Some(track) = &track {
         fill_track(&mut media, track);
     }
-    if media.codec.is_none()
-        && container == "isomp4"
-        && let Ok(mut f) = input.open()
-        && let Ok(Some(entry)) = iso::first_sample_entry(&mut f, file_len)
-    {
-        // symphonia keeps an AMR track in 3GP but drops its codec; read the sample entry.
-        let codec = iso::codec_for_entry(&entry.fourcc).unwrap_or("unknown");
-        media.codec = Some(codec.to_string());
-        if media.sample_rate.is_none() && entry.sample_rate > 0 {
-            media.sample_rate = Some(entry.sample_rate);
+    let mut trim = None;
+    // Whether the codec symphonia would decode is what the file holds (it calls ALS and HE-AAC
+    // "aac", and would decode only the AAC core of HE-AAC).
+    let mut decodable = true;
+    if let Some(t) = &iso_track {
+        if let Some(entry) = &t.entry {
+            let codec = iso::codec_for_entry(entry).unwrap_or("unknown");
+            match media.codec.as_deref() {
+                None => media.codec = Some(codec.to_string()),
+                Some(ours) if entry.fourcc == "mp4a" && ours != codec && codec != "unknown" => {
+                    media.codec = Some(codec.to_string());
+                    decodable = false;
+                }
+                _ => {}
+            }
+            if media.sample_rate.is_none() && entry.sample_rate > 0 {
+                media.sample_rate = Some(entry.sample_rate);
+            }
+            // 3GPP TS 26.244 fixes an AMR entry's channel field at 2 and says to ignore it: AMR
+            // is always mono.
+            if matches!(codec, "amr_nb" | "amr_wb") {
+                media.channels = Some(1);
+            } else if media.channels.is_none() {
+                media.channels = Some(u32::from(entry.channels)).filter(|c| *c > 0);
+            }
         }
-        // 3GPP TS 26.244 fixes an AMR entry's channel field at 2 and says to ignore it: AMR is
-        // always mono.
-        media.channels = match codec {
-            "amr_nb" | "amr_wb" => Some(1),
-            _ => Some(u32::from(entry.channels)).filter(|c| *c > 0),
+        if media.codec.is_none() {
+            media.codec = Some("unknown".into());
+        }
+        if let (Some(movie), Some(rate)) = (&movie, media.sample_rate.filter(|r| *r > 0)) {
+            let (t, declared) = presentation::mp4(movie, t, rate, &media.tags);
+            trim = t;
+            media.declared_frames = declared;
+        }
+    }
+    let codec_now = media.codec.clone().unwrap_or_default();
+    let mpeg = matches!(codec_now.as_str(), "mp1" | "mp2" | "mp3");
+    if mpeg && container == "mp3" {
+        // Only a Xing, Info or VBRI header declares an MPEG stream's length; symphonia's
+        // otherwise is a guess from the first frame's bit rate.
+        if !presentation::mpeg_has_length_header(input) {
+            media.declared_frames = None;
+        }
+        // The LAME header's delay and padding, applied as decoders do (ffmpeg's mp3dec): the
+        // delay from the start; the padding only where the header's frame count ends, so
+        // frames beyond that count are not presented, and are reported.
+        if let Some(t) = &track
+            && (t.delay.is_some() || t.padding.is_some())
+        {
+            trim = Some(Trim {
+                start: u64::from(t.delay.unwrap_or(0)),
+                end: u64::from(t.padding.unwrap_or(0)),
+                keep: media.declared_frames,
+            });
+        }
+    }
+    let mut opus_pre_skip = 0u32;
+    if codec_now == "opus" {
+        // Opus always decodes at 48 kHz, whatever rate the container claims (RFC 7845 §5.1).
+        media.sample_rate = Some(48_000);
+        let head = track
+            .as_ref()
+            .and_then(|t| t.codec_params.as_ref())
+            .and_then(|p| p.audio())
+            .and_then(|p| p.extra_data.as_deref())
+            .and_then(presentation::opus_pre_skip);
+        opus_pre_skip = match (&trim, track.as_ref().and_then(|t| t.delay), head) {
+            (Some(t), _, _) => u32::try_from(t.start).unwrap_or(u32::MAX),
+            (None, Some(d), _) => d,
+            (None, None, Some(h)) => h,
+            _ => 0,
         };
+        if container == "ogg"
+            && let Some(d) = media.declared_frames
+        {
+            // The last granule position counts the pre-skip too (RFC 7845 §4).
+            media.declared_frames = Some(d.saturating_sub(u64::from(opus_pre_skip)));
+        }
     }
     if track.is_none() && media.codec.is_none() {
         findings.push(Finding::warning(
@@ -160,7 +265,8 @@ fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
             .as_ref()
             .and_then(|t| t.codec_params.as_ref())
             .and_then(|p| p.audio())
-            .cloned();
+            .cloned()
+            .filter(|_| decodable);
         match (track.as_ref(), params) {
             (Some(track), Some(params)) => {
                 let name = codec_name(params.codec);
@@ -169,15 +275,17 @@ fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
                     expected_frames: media.declared_frames,
                 };
                 let result = if params.codec == CODEC_ID_OPUS {
+                    let keep = trim.and_then(|t| t.keep);
                     decode::decode_opus(
                         format.as_mut(),
                         track.id,
                         &params,
-                        track.delay.unwrap_or(0),
+                        opus_pre_skip,
+                        keep,
                         picture,
                     )
                 } else {
-                    decode::decode_track(format.as_mut(), track.id, &params, name, picture)
+                    decode::decode_track(format.as_mut(), track.id, &params, name, picture, trim, mpeg)
                 };
                 match result {
                     Ok(mut decoded) => {
@@ -209,6 +317,15 @@ fn truncation_tolerance(declared: u64) -> u64 {
     (declared / 1000).max(2048)
 }
 
+/// Frames a stream may run past its declared length before that is reported: none for PCM,
+/// whose length is its data size; otherwise one large codec frame, or 0.1 % of long streams.
+fn excess_tolerance(codec: Option<&str>, declared: u64) -> u64 {
+    if codec.is_some_and(|c| c.starts_with("pcm")) {
+        return 0;
+    }
+    (declared / 1000).max(4608)
+}
+
 /// Copies a decode result into `media` and returns the findings it calls for.
 pub(super) fn record_decode(
     media: &mut Media,
@@ -229,6 +346,8 @@ pub(super) fn record_decode(
             message: message.clone(),
         });
     media.embedded_checksum = decoded.checksum;
+    media.priming_frames = decoded.priming;
+    media.padding_frames = decoded.padding;
     media.pcm_sha256 = Some(decoded.pcm_sha256);
     media.pcm_format = Some(decoded.pcm_format.to_string());
     media.stream_end = Some(
@@ -278,6 +397,34 @@ pub(super) fn record_decode(
             ),
         ));
     }
+    let excess = |declared: u64| excess_tolerance(media.codec.as_deref(), declared);
+    if let Some(declared) = media.declared_frames
+        && decoded.beyond > excess(declared)
+    {
+        findings.push(Finding::warning(
+            code::AUDIO_LENGTH_MISMATCH,
+            label,
+            format!(
+                "{} frames decode beyond the {declared} the file declares ({}); a player does not present them",
+                decoded.beyond,
+                at(declared)
+            ),
+        ));
+    } else if decoded.end == decode::StreamEnd::Clean
+        && let Some(declared) = media.declared_frames
+        && decoded.frames > declared + excess(declared)
+    {
+        findings.push(Finding::warning(
+            code::AUDIO_LENGTH_MISMATCH,
+            label,
+            format!(
+                "{} frames decoded where the file declares {declared} ({} where it declares {}): the declared length is wrong, or audio was appended",
+                decoded.frames,
+                at(decoded.frames),
+                at(declared)
+            ),
+        ));
+    }
     if decoded.errors > 0 {
         let first = decoded
             .first_error
@@ -308,14 +455,13 @@ fn fill_track(media: &mut Media, track: &Track) {
         media.bits_per_sample = params.bits_per_sample;
     }
     media.declared_frames = track.num_frames;
-    // Count frames at the track's time base when the codec gave no sample rate.
-    if media.sample_rate.is_none() {
-        media.sample_rate = track
-            .time_base
-            .filter(|tb| tb.numer.get() == 1)
-            .map(|tb| tb.denom.get());
-    }
-    if media.declared_frames.is_none() {
+    // A track duration counts frames only where the time base is one sample; a time base is
+    // never taken for a sample rate.
+    if media.declared_frames.is_none()
+        && let (Some(tb), Some(rate)) = (track.time_base, media.sample_rate)
+        && tb.numer.get() == 1
+        && tb.denom.get() == rate
+    {
         media.declared_frames = track.duration.map(|d| d.get());
     }
 }
