@@ -93,7 +93,7 @@ impl Picture {
 }
 
 /// Little-endian PCM bytes of `format` as samples at full scale ±1.
-fn pcm_to_f32(bytes: &[u8], format: &str, out: &mut Vec<f32>) {
+pub(crate) fn pcm_to_f32(bytes: &[u8], format: &str, out: &mut Vec<f32>) {
     out.clear();
     match format {
         "s8" => out.extend(bytes.iter().map(|b| f32::from(*b as i8) / 128.0)),

@@ -9,6 +9,7 @@ mod riff;
 mod sniff;
 mod symphonia;
 mod unsupported;
+mod wav;
 
 use super::{Depth, Input, Probed};
 

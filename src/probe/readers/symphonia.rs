@@ -8,7 +8,7 @@ use symphonia::core::formats::{FormatOptions, FormatReader, Track};
 use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::{MetadataOptions, RawValue, StandardTag};
 
-use super::{iso, presentation, riff, sniff};
+use super::{iso, presentation, riff, sniff, wav};
 use crate::probe::trim::Trim;
 use crate::evidence::{DecodeErrorAt, Media, Tag};
 use crate::finding::{Finding, code};
@@ -85,9 +85,20 @@ fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
         .map(|mut f| crate::probe::read_up_to(&mut f, &mut head))
         .unwrap_or(0);
     let head = &head[..head_len];
-    let mut format = match open_reader(input) {
-        Ok(f) => f,
-        Err(Error::Unsupported(_)) => {
+    // WAV that symphonia cannot read, or reads wrongly, is read by our own WAV reader.
+    let own_wav = sniff::starts_as("wav", head)
+        .then(|| input.open().ok())
+        .flatten()
+        .and_then(|mut f| wav::read_header(&mut f, file_len).ok().flatten());
+    if let Some(w) = &own_wav
+        && !w.symphonia_reads(file_len)
+    {
+        return wav::probe(input, label, w, file_len, depth);
+    }
+    let mut format = match (open_reader(input), &own_wav) {
+        (Ok(f), _) => f,
+        (Err(_), Some(w)) => return wav::probe(input, label, w, file_len, depth),
+        (Err(Error::Unsupported(_)), None) => {
             if let Some((container, codec)) = sniff::known_container(head) {
                 // A container we know, with a codec symphonia does not: say which.
                 let mut media = Media::new(container, format!("symphonia {}", symphonia_version()));
@@ -105,7 +116,7 @@ fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
                 "no known audio format; the file is archived byte for byte",
             ));
         }
-        Err(e) => {
+        (Err(e), None) => {
             return Probed::nothing(Finding::warning(
                 code::AUDIO_DECODE_FAILED,
                 label,
