@@ -375,11 +375,11 @@ mod tests {
         // ES_Descriptor (ES_ID 1, no flags) > DecoderConfig (OTI 0x40) > DecSpecificInfo: AOT 2.
         let esds = [
             0x03, 0x19, 0x00, 0x01, 0x00, 0x04, 0x11, 0x40, 0x15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            0, 0x05, 0x02, 0x12, 0x10,
+            0x05, 0x02, 0x12, 0x10,
         ];
         assert_eq!(esds_types(&esds), (Some(0x40), Some(2)));
         let mut he = esds;
-        he[23] = 0x2B; // AOT 5
+        he[22] = 0x2B; // AOT 5
         assert_eq!(esds_types(&he), (Some(0x40), Some(5)));
         assert_eq!(esds_types(&[0x03, 0x80]), (None, None));
     }

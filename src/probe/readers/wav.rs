@@ -376,7 +376,8 @@ mod tests {
         assert_eq!(out, [0xBC, 0xFA]);
         out.clear();
         // 8-bit WAV is unsigned: 0x80 is silence.
-        convert(&[0x80, 0x00], &wav(8, 1, false), &mut out);
+        convert(&[0x80], &wav(8, 1, false), &mut out);
+        convert(&[0x00], &wav(8, 1, false), &mut out);
         assert_eq!(out, [0x00, 0x80]);
     }
 
