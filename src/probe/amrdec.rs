@@ -431,6 +431,7 @@ impl AmrStream {
             priming: None,
             padding: None,
             beyond: 0,
+            undecoded_bytes: 0,
         };
         (decoded, self.unusable)
     }

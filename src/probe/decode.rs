@@ -55,6 +55,9 @@ pub struct Decoded {
     pub padding: Option<u64>,
     /// Frames decoded past the declared length (and its padding) that were not presented.
     pub beyond: u64,
+    /// FLAC: bytes of packets far larger than the audio they decode to (frames the demuxer did not
+    /// separate, so never decoded); 0 elsewhere.
+    pub undecoded_bytes: u64,
 }
 
 /// Whether to draw pictures while decoding, and how long the recording says it is.
@@ -170,6 +173,7 @@ pub fn decode_track(
     let mut analyzer = raw.and_then(|(_, f)| picture.analyzer(params.sample_rate, channels, f));
     let mut samples: Vec<f32> = Vec::new();
     let mut trimmer = Trimmer::new(trim.unwrap_or_default());
+    let mut undecoded_bytes = 0u64;
     let trimming = trim.is_some_and(|t| !t.is_none());
     let mut frame_bytes = 0usize;
     let end = loop {
@@ -206,8 +210,28 @@ pub fn decode_track(
             }
             continue;
         }
-        match decoder.decode(&packet) {
+        // symphonia's MPEG audio decoder keeps the channel layout and rate of the first frame and
+        // rejects frames that change them, which the format allows (ffmpeg decodes them): start a
+        // new decoder there and go on.
+        let result = match decoder.decode(&packet) {
+            Err(Error::DecodeError(e)) if e.contains("signal spec") => {
+                match symphonia::default::get_codecs().make_audio_decoder(params, &options) {
+                    Ok(fresh) => {
+                        decoder = fresh;
+                        decoder.decode(&packet)
+                    }
+                    Err(_) => Err(Error::DecodeError(e)),
+                }
+            }
+            other => other,
+        };
+        match result {
             Ok(buf) => {
+                if is_flac {
+                    // A FLAC frame is never much larger than its samples stored verbatim.
+                    let verbatim = buf.frames() * buf.spec().channels().count() * 4 + 4096;
+                    undecoded_bytes += packet.data.len().saturating_sub(verbatim) as u64;
+                }
                 bytes.clear();
                 pcm_format = feed(&buf, bits, &mut scratch_int, &mut scratch_float, &mut bytes);
                 if trimming {
@@ -291,6 +315,7 @@ pub fn decode_track(
         priming: trim.map(|_| trimmer.primed),
         padding: trim.map(|_| trimmer.padding(frame_bytes)),
         beyond: trimmer.beyond(),
+        undecoded_bytes,
     })
 }
 
@@ -466,6 +491,7 @@ pub fn decode_opus(
         priming: Some(primed),
         padding: Some(padded),
         beyond: 0,
+        undecoded_bytes: 0,
     })
 }
 

@@ -5,6 +5,7 @@
 mod amr;
 mod iso;
 mod presentation;
+mod record;
 mod riff;
 mod sniff;
 mod symphonia;

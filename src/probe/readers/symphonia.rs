@@ -10,7 +10,8 @@ use symphonia::core::meta::{MetadataOptions, RawValue, StandardTag};
 
 use super::{iso, presentation, riff, sniff, wav};
 use crate::probe::trim::Trim;
-use crate::evidence::{DecodeErrorAt, Media, Tag};
+use crate::evidence::{Media, Tag};
+pub(super) use super::record::record_decode;
 use crate::finding::{Finding, code};
 use crate::probe::{Depth, Input, Probed, amrdec, decode};
 
@@ -79,6 +80,12 @@ impl super::Reader for Symphonia {
 }
 
 fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
+    probe_with(input, label, file_len, depth, true)
+}
+
+/// [`probe`]; `gapless`: apply a LAME header's delay and padding (an MPEG stream inside WAV is
+/// played without them, as ffmpeg does).
+fn probe_with(input: &Input, label: &str, file_len: u64, depth: Depth, gapless: bool) -> Probed {
     let mut head = [0u8; super::HEAD_LEN];
     let head_len = input
         .open()
@@ -99,6 +106,20 @@ fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
         (Ok(f), _) => f,
         (Err(_), Some(w)) => return wav::probe(input, label, w, file_len, depth),
         (Err(Error::Unsupported(_)), None) => {
+            if let Some(("wav", Some(codec @ ("mp3" | "mp2")))) = sniff::known_container(head)
+                && let Ok(mut f) = input.open()
+                && let Some((start, len)) = wav::data_window(&mut f, file_len)
+            {
+                // MPEG audio in WAV: read the data chunk as the MPEG stream it is.
+                let inner = probe_with(&input.sub(start, len), label, len, depth, false);
+                if let Some(mut media) = inner.media.filter(|m| m.codec.as_deref() == Some(codec)) {
+                    media.container = "wav".into();
+                    return Probed {
+                        media: Some(media),
+                        ..inner
+                    };
+                }
+            }
             if let Some((container, codec)) = sniff::known_container(head) {
                 // A container we know, with a codec symphonia does not: say which.
                 let mut media = Media::new(container, format!("symphonia {}", symphonia_version()));
@@ -219,6 +240,7 @@ fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
         // delay from the start; the padding only where the header's frame count ends, so
         // frames beyond that count are not presented, and are reported.
         if let Some(t) = &track
+            && gapless
             && (t.delay.is_some() || t.padding.is_some())
         {
             trim = Some(Trim {
@@ -295,16 +317,25 @@ fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
                         keep,
                         picture,
                     )
+                } else if name == "flac" && params.bits_per_sample == Some(32) {
+                    flac_32(format.as_mut(), track.id, &params, picture)
                 } else {
                     decode::decode_track(format.as_mut(), track.id, &params, name, picture, trim, mpeg)
                 };
                 match result {
                     Ok(mut decoded) => {
                         pictures = decoded.pictures.take();
+                        if container == "flac" {
+                            findings.extend(flac_left_over(&decoded, label));
+                        }
                         findings.extend(record_decode(&mut media, decoded, label))
                     }
                     Err(decode::DecodeError::Unsupported) => {
-                        findings.push(crate::probe::unsupported(label, name));
+                        let what = match params.bits_per_sample {
+                            Some(32) if name == "flac" => "32-bit FLAC (symphonia 0.6.1 decodes its side channel wrongly)",
+                            _ => name,
+                        };
+                        findings.push(crate::probe::unsupported(label, what));
                     }
                 }
             }
@@ -320,142 +351,6 @@ fn probe(input: &Input, label: &str, file_len: u64, depth: Depth) -> Probed {
         findings,
         pictures,
     }
-}
-
-/// Frames a stream may fall short of its declared length before it is called truncated: the
-/// larger of 2048 frames and 0.1 % (declared lengths of some formats are estimates).
-fn truncation_tolerance(declared: u64) -> u64 {
-    (declared / 1000).max(2048)
-}
-
-/// Frames a stream may run past its declared length before that is reported: none for PCM,
-/// whose length is its data size; otherwise one large codec frame, or 0.1 % of long streams.
-fn excess_tolerance(codec: Option<&str>, declared: u64) -> u64 {
-    if codec.is_some_and(|c| c.starts_with("pcm")) {
-        return 0;
-    }
-    (declared / 1000).max(4608)
-}
-
-/// Copies a decode result into `media` and returns the findings it calls for.
-pub(super) fn record_decode(
-    media: &mut Media,
-    decoded: decode::Decoded,
-    label: &str,
-) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    let rate = media.sample_rate.filter(|r| *r > 0).map(f64::from);
-    media.decoder = Some(decoded.decoder.clone());
-    media.decoded_frames = Some(decoded.frames);
-    media.decode_errors = Some(decoded.errors);
-    media.first_decode_error = decoded
-        .first_error
-        .as_ref()
-        .map(|(frame, message)| DecodeErrorAt {
-            frame: *frame,
-            seconds: rate.map(|r| *frame as f64 / r),
-            message: message.clone(),
-        });
-    media.embedded_checksum = decoded.checksum;
-    media.priming_frames = decoded.priming;
-    media.padding_frames = decoded.padding;
-    media.pcm_sha256 = Some(decoded.pcm_sha256);
-    media.pcm_format = Some(decoded.pcm_format.to_string());
-    media.stream_end = Some(
-        match &decoded.end {
-            decode::StreamEnd::Clean => "clean",
-            decode::StreamEnd::UnexpectedEof => "unexpected_eof",
-            decode::StreamEnd::Error(_) => "error",
-        }
-        .to_string(),
-    );
-    let at = |frames: u64| match rate {
-        Some(r) => format!("{:.3} s", frames as f64 / r),
-        None => format!("frame {frames}"),
-    };
-    match &decoded.end {
-        decode::StreamEnd::Clean => {}
-        decode::StreamEnd::UnexpectedEof => findings.push(Finding::warning(
-            code::AUDIO_TRUNCATED,
-            label,
-            format!(
-                "the file ends in the middle of the audio, after {} decoded frames ({})",
-                decoded.frames,
-                at(decoded.frames)
-            ),
-        )),
-        decode::StreamEnd::Error(e) => findings.push(Finding::warning(
-            code::AUDIO_DECODE_FAILED,
-            label,
-            format!(
-                "decoding stopped at {} with an error: {e}",
-                at(decoded.frames)
-            ),
-        )),
-    }
-    if decoded.end == decode::StreamEnd::Clean
-        && let Some(declared) = media.declared_frames
-        && declared > decoded.frames + truncation_tolerance(declared)
-    {
-        findings.push(Finding::warning(
-            code::AUDIO_TRUNCATED,
-            label,
-            format!(
-                "only {} of the {declared} declared frames decoded ({} of {}): the stream is truncated or frames were dropped",
-                decoded.frames,
-                at(decoded.frames),
-                at(declared)
-            ),
-        ));
-    }
-    let excess = |declared: u64| excess_tolerance(media.codec.as_deref(), declared);
-    if let Some(declared) = media.declared_frames
-        && decoded.beyond > excess(declared)
-    {
-        findings.push(Finding::warning(
-            code::AUDIO_LENGTH_MISMATCH,
-            label,
-            format!(
-                "{} frames decode beyond the {declared} the file declares ({}); a player does not present them",
-                decoded.beyond,
-                at(declared)
-            ),
-        ));
-    } else if decoded.end == decode::StreamEnd::Clean
-        && let Some(declared) = media.declared_frames
-        && decoded.frames > declared + excess(declared)
-    {
-        findings.push(Finding::warning(
-            code::AUDIO_LENGTH_MISMATCH,
-            label,
-            format!(
-                "{} frames decoded where the file declares {declared} ({} where it declares {}): the declared length is wrong, or audio was appended",
-                decoded.frames,
-                at(decoded.frames),
-                at(declared)
-            ),
-        ));
-    }
-    if decoded.errors > 0 {
-        let first = decoded
-            .first_error
-            .as_ref()
-            .map(|(frame, msg)| format!("; the first at {} ({msg})", at(*frame)))
-            .unwrap_or_default();
-        findings.push(Finding::warning(
-            code::AUDIO_DECODE_FAILED,
-            label,
-            format!("the decoder rejected {} packet(s){first}", decoded.errors),
-        ));
-    }
-    if decoded.checksum == Some(crate::evidence::EmbeddedChecksum::Mismatch) {
-        findings.push(Finding::warning(
-            code::AUDIO_CHECKSUM_MISMATCH,
-            label,
-            "the decoded audio does not match the MD5 stored in the file: the audio was altered or damaged",
-        ));
-    }
-    findings
 }
 
 fn fill_track(media: &mut Media, track: &Track) {
@@ -475,6 +370,40 @@ fn fill_track(media: &mut Media, track: &Track) {
     {
         media.declared_frames = track.duration.map(|d| d.get());
     }
+}
+
+/// 32-bit FLAC: symphonia 0.6.1 decodes its 33-bit side channel wrongly (a debug assertion
+/// fails, or the samples come out wrong), so a 32-bit stream is decoded only where its MD5
+/// confirms the result; otherwise it is unsupported, never called damaged.
+fn flac_32(
+    format: &mut dyn FormatReader,
+    track_id: u32,
+    params: &symphonia::core::codecs::audio::AudioCodecParameters,
+    picture: decode::Picture,
+) -> Result<decode::Decoded, decode::DecodeError> {
+    let run = std::panic::AssertUnwindSafe(|| {
+        decode::decode_track(format, track_id, params, "flac", picture, None, false)
+    });
+    match std::panic::catch_unwind(run) {
+        Ok(Ok(d)) if d.checksum == Some(crate::evidence::EmbeddedChecksum::Verified) => Ok(d),
+        _ => Err(decode::DecodeError::Unsupported),
+    }
+}
+
+/// A FLAC stream whose demuxed packets hold far more bytes than they decode to: symphonia's
+/// parser does not separate frames whose sample rate, channels or depth differ from STREAMINFO
+/// (the format allows such changes), and would otherwise drop them without a word.
+fn flac_left_over(decoded: &decode::Decoded, label: &str) -> Option<Finding> {
+    (decoded.undecoded_bytes > 0).then(|| {
+        Finding::warning(
+            code::AUDIO_DECODE_FAILED,
+            label,
+            format!(
+                "{} bytes of the stream were not decoded (after {} frames): frames that change the sample rate, channels or bit depth, which this decoder does not read, or damage",
+                decoded.undecoded_bytes, decoded.frames
+            ),
+        )
+    })
 }
 
 /// Our names for symphonia's containers.

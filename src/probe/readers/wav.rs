@@ -104,6 +104,28 @@ fn le32(b: &[u8], at: usize, be: bool) -> u32 {
 /// Reads the header chunks of a RIFF, RIFX, RF64 or BW64 WAVE file. `Ok(None)`: not one, or not
 /// integer or float PCM.
 pub fn read_header<R: Read + Seek>(f: &mut R, file_len: u64) -> io::Result<Option<Wav>> {
+    let Some((fmt, be, data_start, data_len)) = read_chunks(f, file_len)? else {
+        return Ok(None);
+    };
+    Ok(parse_fmt(&fmt, be).map(|mut w| {
+        w.data_start = data_start;
+        w.data_len = data_len;
+        w
+    }))
+}
+
+/// Where the `data` chunk of a WAVE file is: its start and declared length, clamped to the file.
+pub fn data_window<R: Read + Seek>(f: &mut R, file_len: u64) -> Option<(u64, u64)> {
+    let (_, _, start, len) = read_chunks(f, file_len).ok()??;
+    Some((start, len.min(file_len.saturating_sub(start))))
+}
+
+/// The `fmt ` chunk body, the byte order, and the `data` chunk's start and declared length.
+#[allow(clippy::type_complexity)]
+fn read_chunks<R: Read + Seek>(
+    f: &mut R,
+    file_len: u64,
+) -> io::Result<Option<(Vec<u8>, bool, u64, u64)>> {
     let mut hdr = [0u8; 12];
     f.seek(SeekFrom::Start(0))?;
     if f.read_exact(&mut hdr).is_err() || &hdr[8..12] != b"WAVE" {
@@ -146,11 +168,7 @@ pub fn read_header<R: Read + Seek>(f: &mut R, file_len: u64) -> io::Result<Optio
                     (0, _) | (0xFFFF_FFFF, None) => file_len - body,
                     (s, _) => s,
                 };
-                return Ok(parse_fmt(&fmt, be).map(|mut w| {
-                    w.data_start = body;
-                    w.data_len = declared;
-                    w
-                }));
+                return Ok(Some((fmt, be, body, declared)));
             }
             _ => {}
         }
@@ -263,6 +281,7 @@ pub fn decode(input: &Input, wav: &Wav, file_len: u64, picture: Picture) -> io::
         priming: None,
         padding: None,
         beyond: 0,
+        undecoded_bytes: 0,
     })
 }
 
