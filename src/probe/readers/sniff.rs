@@ -48,6 +48,34 @@ pub fn known_container(head: &[u8]) -> Option<(&'static str, Option<&'static str
     None
 }
 
+/// The `numSampleFrames` of an AIFF or AIFF-C file's `COMM` chunk: the length it declares
+/// (symphonia counts the `SSND` chunk's bytes instead).
+pub fn aiff_frames(f: &mut (impl std::io::Read + std::io::Seek), file_len: u64) -> Option<u64> {
+    use std::io::SeekFrom;
+    let mut hdr = [0u8; 12];
+    f.seek(SeekFrom::Start(0)).ok()?;
+    f.read_exact(&mut hdr).ok()?;
+    if &hdr[0..4] != b"FORM" || !matches!(&hdr[8..12], b"AIFF" | b"AIFC") {
+        return None;
+    }
+    let mut pos = 12u64;
+    for _ in 0..1024 {
+        if pos + 8 > file_len {
+            return None;
+        }
+        let mut ch = [0u8; 14];
+        f.seek(SeekFrom::Start(pos)).ok()?;
+        f.read_exact(&mut ch[..8]).ok()?;
+        let size = u64::from(u32::from_be_bytes([ch[4], ch[5], ch[6], ch[7]]));
+        if &ch[0..4] == b"COMM" {
+            f.read_exact(&mut ch[8..14]).ok()?;
+            return Some(u64::from(u32::from_be_bytes([ch[10], ch[11], ch[12], ch[13]])));
+        }
+        pos += 8 + size + (size & 1);
+    }
+    None
+}
+
 /// The codec of a WAV file's `fmt ` chunk, when it is the first chunk.
 fn wav_codec(head: &[u8]) -> Option<&'static str> {
     if head.get(12..16) != Some(b"fmt ") {

@@ -194,6 +194,12 @@ fn probe_with(input: &Input, label: &str, file_len: u64, depth: Depth, gapless: 
         fill_track(&mut media, track);
     }
     let mut trim = None;
+    if container == "aiff"
+        && let Ok(mut f) = input.open()
+        && let Some(frames) = sniff::aiff_frames(&mut f, file_len)
+    {
+        media.declared_frames = Some(frames);
+    }
     // Whether the codec symphonia would decode is what the file holds (it calls ALS and HE-AAC
     // "aac", and would decode only the AAC core of HE-AAC).
     let mut decodable = true;

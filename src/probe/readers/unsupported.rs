@@ -25,7 +25,7 @@ const MAGIC: &[(&[u8], &str, &str)] = &[
     (
         b"\x30\x26\xb2\x75\x8e\x66\xcf\x11\xa6\xd9\x00\xaa\x00\x62\xce\x6c",
         "asf",
-        "wma",
+        "",
     ),
 ];
 
@@ -58,15 +58,20 @@ impl super::Reader for Unsupported {
             .open()
             .map(|mut f| crate::probe::read_up_to(&mut f, &mut head))
             .unwrap_or(0);
-        let (container, codec) = recognise(&head[..n]).unwrap_or(("unknown", "unknown"));
+        let (container, codec) = recognise(&head[..n]).unwrap_or(("unknown", ""));
         let mut media = Media::new(
             container,
             format!("earwitness {} magic", env!("CARGO_PKG_VERSION")),
         );
-        media.codec = Some(codec.to_string());
+        // ASF holds WMA, MP3 and others; its codec is not read here.
+        media.codec = Some(codec.to_string()).filter(|c| !c.is_empty());
+        let what = media
+            .codec
+            .clone()
+            .unwrap_or_else(|| format!("the codec of this {container} file"));
         Probed {
             media: Some(media),
-            findings: vec![crate::probe::unsupported(label, codec)],
+            findings: vec![crate::probe::unsupported(label, &what)],
             pictures: None,
         }
     }
