@@ -25,7 +25,14 @@ fn ffmpeg_frames(path: &Path, channels: u64) -> u64 {
 
 fn ffprobe_seconds(path: &Path) -> f64 {
     let out = Command::new("ffprobe")
-        .args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"])
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+        ])
         .arg(path)
         .output()
         .expect("run ffprobe");
@@ -40,7 +47,9 @@ fn make(dir: &Path, name: &str, rate: u32, args: &[&str]) -> std::path::PathBuf 
     let path = dir.join(name);
     let status = Command::new("ffmpeg")
         .args(["-nostdin", "-v", "error", "-f", "lavfi", "-i"])
-        .arg(format!("sine=frequency=440:sample_rate={rate}:duration=2.3"))
+        .arg(format!(
+            "sine=frequency=440:sample_rate={rate}:duration=2.3"
+        ))
         .args(args)
         .arg(&path)
         .status()
@@ -51,8 +60,7 @@ fn make(dir: &Path, name: &str, rate: u32, args: &[&str]) -> std::path::PathBuf 
 
 #[test]
 fn presented_length_matches_ffmpeg_within_one_frame() {
-    if !common::have_tool("ffmpeg", &["-version"]) || !common::have_tool("ffprobe", &["-version"])
-    {
+    if !common::have_tool("ffmpeg", &["-version"]) || !common::have_tool("ffprobe", &["-version"]) {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -61,17 +69,40 @@ fn presented_length_matches_ffmpeg_within_one_frame() {
     let mut cases = Vec::new();
     for rate in [8000, 16000, 22050, 44100, 48000] {
         let name = format!("aac-{rate}.m4a");
-        cases.push((make(d, &name, rate, &["-c:a", "aac", "-b:a", "32k"]), 1024u64));
+        cases.push((
+            make(d, &name, rate, &["-c:a", "aac", "-b:a", "32k"]),
+            1024u64,
+        ));
     }
-    cases.push((make(d, "lame-44k.mp3", 44100, &["-c:a", "libmp3lame", "-q:a", "5"]), 1152));
-    cases.push((make(d, "lame-16k.mp3", 16000, &["-c:a", "libmp3lame", "-b:a", "32k"]), 576));
-    cases.push((make(d, "voice.opus", 16000, &["-c:a", "libopus", "-b:a", "24k"]), 960));
-    cases.push((make(d, "voice.webm", 48000, &["-c:a", "libopus", "-b:a", "24k"]), 960));
+    cases.push((
+        make(
+            d,
+            "lame-44k.mp3",
+            44100,
+            &["-c:a", "libmp3lame", "-q:a", "5"],
+        ),
+        1152,
+    ));
+    cases.push((
+        make(
+            d,
+            "lame-16k.mp3",
+            16000,
+            &["-c:a", "libmp3lame", "-b:a", "32k"],
+        ),
+        576,
+    ));
+    cases.push((
+        make(d, "voice.opus", 16000, &["-c:a", "libopus", "-b:a", "24k"]),
+        960,
+    ));
+    cases.push((
+        make(d, "voice.webm", 48000, &["-c:a", "libopus", "-b:a", "24k"]),
+        960,
+    ));
     let mut problems = Vec::new();
     for (path, frame) in &cases {
-        let media = probe_file(path, "x", Depth::Decode)
-            .media
-            .expect("media");
+        let media = probe_file(path, "x", Depth::Decode).media.expect("media");
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let rate = f64::from(media.sample_rate.expect("rate"));
         let ours = media.decoded_frames.expect("decoded");

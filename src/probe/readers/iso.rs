@@ -227,9 +227,9 @@ fn sample_entry(b: &[u8]) -> Option<SampleEntry> {
             _ => 0,
         };
         let boxes = entry.get(36 + extra..size).unwrap_or(&[]);
-        if let Some(esds) = find_box(boxes, b"esds").or_else(|| {
-            find_box(boxes, b"wave").and_then(|w| find_box(w, b"esds"))
-        }) {
+        if let Some(esds) = find_box(boxes, b"esds")
+            .or_else(|| find_box(boxes, b"wave").and_then(|w| find_box(w, b"esds")))
+        {
             let (oti, aot) = esds_types(esds.get(4..).unwrap_or(&[]));
             out.object_type = oti;
             out.audio_object_type = aot;
@@ -298,7 +298,7 @@ fn esds_types(b: &[u8]) -> (Option<u8>, Option<u8>) {
                 let asc = b.get(i..(i + len).min(b.len())).unwrap_or(&[]);
                 aot = asc.first().map(|c| c >> 3).map(|t| {
                     if t == 31 {
-                        32 + ((asc.get(0).copied().unwrap_or(0) & 7) << 3)
+                        32 + ((asc.first().copied().unwrap_or(0) & 7) << 3)
                             + (asc.get(1).copied().unwrap_or(0) >> 5)
                     } else {
                         t
@@ -355,8 +355,9 @@ pub fn codec_for_entry(entry: &SampleEntry) -> Option<&'static str> {
         ".mp3" => "mp3",
         "ulaw" => "pcm_mulaw",
         "alaw" => "pcm_alaw",
-        "sowt" | "twos" | "lpcm" | "in24" | "in32" | "fl32" | "fl64" | "raw " | "ipcm"
-        | "fpcm" => "pcm",
+        "sowt" | "twos" | "lpcm" | "in24" | "in32" | "fl32" | "fl64" | "raw " | "ipcm" | "fpcm" => {
+            "pcm"
+        }
         "ac-3" => "ac3",
         "ec-3" => "eac3",
         "ima4" => "adpcm_ima_qt",

@@ -113,7 +113,10 @@ pub fn opus_pre_skip(head: &[u8]) -> Option<u32> {
     if !head.starts_with(b"OpusHead") {
         return None;
     }
-    Some(u32::from(u16::from_le_bytes([*head.get(10)?, *head.get(11)?])))
+    Some(u32::from(u16::from_le_bytes([
+        *head.get(10)?,
+        *head.get(11)?,
+    ])))
 }
 
 #[cfg(test)]

@@ -141,4 +141,3 @@ pub(crate) fn record_decode(
     }
     findings
 }
-

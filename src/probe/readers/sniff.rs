@@ -69,7 +69,9 @@ pub fn aiff_frames(f: &mut (impl std::io::Read + std::io::Seek), file_len: u64) 
         let size = u64::from(u32::from_be_bytes([ch[4], ch[5], ch[6], ch[7]]));
         if &ch[0..4] == b"COMM" {
             f.read_exact(&mut ch[8..14]).ok()?;
-            return Some(u64::from(u32::from_be_bytes([ch[10], ch[11], ch[12], ch[13]])));
+            return Some(u64::from(u32::from_be_bytes([
+                ch[10], ch[11], ch[12], ch[13],
+            ])));
         }
         pos += 8 + size + (size & 1);
     }

@@ -8,11 +8,11 @@ use symphonia::core::formats::{FormatOptions, FormatReader, Track};
 use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::{MetadataOptions, RawValue, StandardTag};
 
-use super::{iso, presentation, riff, sniff, wav};
-use crate::probe::trim::Trim;
-use crate::evidence::{Media, Tag};
 pub(super) use super::record::record_decode;
+use super::{iso, presentation, riff, sniff, wav};
+use crate::evidence::{Media, Tag};
 use crate::finding::{Finding, code};
+use crate::probe::trim::Trim;
 use crate::probe::{Depth, Input, Probed, amrdec, decode};
 
 /// The version of symphonia this build links, read from `Cargo.lock` at compile time.
@@ -326,7 +326,15 @@ fn probe_with(input: &Input, label: &str, file_len: u64, depth: Depth, gapless: 
                 } else if name == "flac" && params.bits_per_sample == Some(32) {
                     flac_32(format.as_mut(), track.id, &params, picture)
                 } else {
-                    decode::decode_track(format.as_mut(), track.id, &params, name, picture, trim, mpeg)
+                    decode::decode_track(
+                        format.as_mut(),
+                        track.id,
+                        &params,
+                        name,
+                        picture,
+                        trim,
+                        mpeg,
+                    )
                 };
                 match result {
                     Ok(mut decoded) => {
@@ -338,7 +346,9 @@ fn probe_with(input: &Input, label: &str, file_len: u64, depth: Depth, gapless: 
                     }
                     Err(decode::DecodeError::Unsupported) => {
                         let what = match params.bits_per_sample {
-                            Some(32) if name == "flac" => "32-bit FLAC (symphonia 0.6.1 decodes its side channel wrongly)",
+                            Some(32) if name == "flac" => {
+                                "32-bit FLAC (symphonia 0.6.1 decodes its side channel wrongly)"
+                            }
                             _ => name,
                         };
                         findings.push(crate::probe::unsupported(label, what));

@@ -81,7 +81,10 @@ impl Wav {
 }
 
 fn le16(b: &[u8], at: usize, be: bool) -> u16 {
-    let x = [b.get(at).copied().unwrap_or(0), b.get(at + 1).copied().unwrap_or(0)];
+    let x = [
+        b.get(at).copied().unwrap_or(0),
+        b.get(at + 1).copied().unwrap_or(0),
+    ];
     if be {
         u16::from_be_bytes(x)
     } else {
@@ -194,7 +197,7 @@ fn parse_fmt(b: &[u8], be: bool) -> Option<Wav> {
         3 => true,
         _ => return None,
     };
-    if channels == 0 || block_align == 0 || block_align % channels != 0 || rate == 0 {
+    if channels == 0 || block_align == 0 || !block_align.is_multiple_of(channels) || rate == 0 {
         return None;
     }
     let slot = u32::from(block_align / channels) * 8;
@@ -221,7 +224,10 @@ fn parse_fmt(b: &[u8], be: bool) -> Option<Wav> {
 
 /// The container values of `wav`, read by earwitness.
 pub fn media(wav: &Wav) -> Media {
-    let mut media = Media::new("wav", format!("earwitness {} wav", env!("CARGO_PKG_VERSION")));
+    let mut media = Media::new(
+        "wav",
+        format!("earwitness {} wav", env!("CARGO_PKG_VERSION")),
+    );
     media.codec = Some(wav.codec());
     media.sample_rate = Some(wav.rate);
     media.channels = Some(u32::from(wav.channels));
