@@ -94,6 +94,8 @@ pub mod code {
     pub const FILE_EMPTY: &str = "file.empty";
     /// No known audio container was recognised.
     pub const FORMAT_UNRECOGNIZED: &str = "format.unrecognized";
+    /// The container's metadata could not be read; the audio was read without it.
+    pub const FORMAT_METADATA_INVALID: &str = "format.metadata.invalid";
     /// The container was read, but it holds no audio track.
     pub const FORMAT_NO_AUDIO: &str = "format.no_audio";
     /// The container could be read, but not the codec of its audio.
@@ -256,6 +258,7 @@ pub mod code {
         (FILE_EMPTY, Warning),
         (FORMAT_UNRECOGNIZED, Warning),
         (FORMAT_NO_AUDIO, Warning),
+        (FORMAT_METADATA_INVALID, Warning),
         (AUDIO_DECODE_UNSUPPORTED, Warning),
         (AUDIO_DECODE_FAILED, Warning),
         (AUDIO_DECODE_CRASHED, Warning),

@@ -26,6 +26,12 @@ pub struct SampleEntry {
     pub object_type: Option<u8>,
     /// See `object_type`.
     pub audio_object_type: Option<u8>,
+    /// The sample size field (bits).
+    pub sample_size: u16,
+    /// For `ipcm`/`fpcm` (ISO/IEC 23003-5): the `pcmC` box's little-endian flag and sample size.
+    pub pcm_little_endian: bool,
+    /// See `pcm_little_endian`.
+    pub pcm_bits: u8,
 }
 
 /// The first edit of a track's edit list that presents media (`media_time` ≥ 0).
@@ -217,8 +223,15 @@ fn sample_entry(b: &[u8]) -> Option<SampleEntry> {
         fourcc: String::from_utf8_lossy(&head[4..8]).into_owned(),
         channels: u16::from_be_bytes([head[24], head[25]]),
         sample_rate: u32::from(u16::from_be_bytes([head[32], head[33]])),
+        sample_size: u16::from_be_bytes([head[26], head[27]]),
         ..SampleEntry::default()
     };
+    if matches!(out.fourcc.as_str(), "ipcm" | "fpcm")
+        && let Some(pcmc) = find_box(entry.get(36..size).unwrap_or(&[]), b"pcmC")
+    {
+        out.pcm_little_endian = pcmc.get(4).is_some_and(|f| f & 1 == 1);
+        out.pcm_bits = pcmc.get(5).copied().unwrap_or(0);
+    }
     if out.fourcc == "mp4a" {
         // QuickTime sound description version 1 and 2 add 16 and 36 bytes before the boxes.
         let extra = match u16::from_be_bytes([head[16], head[17]]) {

@@ -3,7 +3,9 @@
 //! here and one line in [`READERS`].
 
 mod amr;
+mod flacmeta;
 mod iso;
+mod isopcm;
 mod presentation;
 mod record;
 mod riff;

@@ -9,7 +9,7 @@ use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::{MetadataOptions, RawValue, StandardTag};
 
 pub(super) use super::record::record_decode;
-use super::{iso, presentation, riff, sniff, wav};
+use super::{flacmeta, iso, isopcm, presentation, riff, sniff, wav};
 use crate::evidence::{Media, Tag};
 use crate::finding::{Finding, code};
 use crate::probe::trim::Trim;
@@ -102,8 +102,25 @@ fn probe_with(input: &Input, label: &str, file_len: u64, depth: Depth, gapless: 
     {
         return wav::probe(input, label, w, file_len, depth);
     }
-    let mut format = match (open_reader(input), &own_wav) {
+    let mut metadata_findings = Vec::new();
+    let opened = open_reader(input);
+    let repaired = match (&opened, &own_wav) {
+        (Err(_), None) if head.starts_with(b"fLaC") => flacmeta::reopen(input),
+        _ => None,
+    };
+    let mut format = match (opened, &own_wav) {
         (Ok(f), _) => f,
+        (Err(e), None) if repaired.is_some() => {
+            let Some((reader, left_out)) = repaired else {
+                return Probed::empty();
+            };
+            metadata_findings.push(Finding::warning(
+                code::FORMAT_METADATA_INVALID,
+                label,
+                format!("the FLAC metadata could not be read ({e}); the audio was read without {left_out}"),
+            ));
+            reader
+        }
         (Err(_), Some(w)) => return wav::probe(input, label, w, file_len, depth),
         (Err(Error::Unsupported(_)), None) => {
             if let Some(("wav", Some(codec @ ("mp3" | "mp2")))) = sniff::known_container(head)
@@ -157,7 +174,7 @@ fn probe_with(input: &Input, label: &str, file_len: u64, depth: Depth, gapless: 
             ),
         ));
     }
-    let mut findings = Vec::new();
+    let mut findings = metadata_findings;
     let mut media = Media::new(container, format!("symphonia {}", symphonia_version()));
     media.tags = collect_tags(format.as_mut());
     // symphonia 0.6.1 drops RIFF INFO tags; read them ourselves.
@@ -288,7 +305,25 @@ fn probe_with(input: &Input, label: &str, file_len: u64, depth: Depth, gapless: 
     }
     let mut pictures = None;
     let amr = media.codec.as_deref().and_then(amrdec::Variant::from_codec);
-    if let (true, Some(track), Some(variant)) = (depth.decodes(), track.as_ref(), amr) {
+    // PCM in MP4 that symphonia demuxes but has no codec for.
+    let iso_pcm = iso_track
+        .as_ref()
+        .and_then(|t| t.entry.as_ref())
+        .filter(|_| {
+            let t = track.as_ref().and_then(|t| t.codec_params.as_ref());
+            t.and_then(|p| p.audio()).is_none()
+        })
+        .zip(media.channels.zip(media.sample_rate))
+        .and_then(|(e, (ch, rate))| isopcm::layout(e, ch, rate));
+    if let (true, Some(track), Some(pcm)) = (depth.decodes(), track.as_ref(), &iso_pcm) {
+        let picture = decode::Picture {
+            wanted: depth == Depth::Pictures,
+            expected_frames: media.declared_frames,
+        };
+        let mut decoded = isopcm::decode(format.as_mut(), track.id, pcm, picture);
+        pictures = decoded.pictures.take();
+        findings.extend(record_decode(&mut media, decoded, label));
+    } else if let (true, Some(track), Some(variant)) = (depth.decodes(), track.as_ref(), amr) {
         // AMR in 3GP: symphonia demuxes the samples; earwitness decodes them.
         let picture = decode::Picture {
             wanted: depth == Depth::Pictures,

@@ -40,7 +40,7 @@ pub struct Wav {
 
 impl Wav {
     /// Bytes a sample slot.
-    fn width(&self) -> usize {
+    pub(super) fn width(&self) -> usize {
         usize::from(self.block_align) / usize::from(self.channels.max(1))
     }
 
@@ -67,7 +67,7 @@ impl Wav {
     }
 
     /// The hashed sample format.
-    fn pcm_format(&self) -> &'static str {
+    pub(super) fn pcm_format(&self) -> &'static str {
         if self.float {
             return PCM_FORMAT_FLOAT;
         }
@@ -292,7 +292,7 @@ pub fn decode(input: &Input, wav: &Wav, file_len: u64, picture: Picture) -> io::
 }
 
 /// One sample slot in the hashed form: integers shifted down to their valid bits, floats as f32.
-fn convert(s: &[u8], wav: &Wav, out: &mut Vec<u8>) {
+pub(super) fn convert(s: &[u8], wav: &Wav, out: &mut Vec<u8>) {
     let mut le = [0u8; 8];
     for (i, b) in s.iter().enumerate().take(8) {
         le[if wav.big_endian { s.len() - 1 - i } else { i }] = *b;
