@@ -97,14 +97,39 @@ fn blocks(f: &mut Window) -> Option<(Vec<(u8, Vec<u8>)>, u64)> {
     None
 }
 
+/// The name of a metadata block type (RFC 9639 §8.1).
+fn block_name(kind: u8) -> &'static str {
+    match kind {
+        0 => "STREAMINFO",
+        1 => "PADDING",
+        2 => "APPLICATION",
+        3 => "SEEKTABLE",
+        4 => "VORBIS_COMMENT",
+        5 => "CUESHEET",
+        6 => "PICTURE",
+        _ => "reserved",
+    }
+}
+
 /// Opens `input` with symphonia's FLAC reader, keeping only the metadata blocks `keep` accepts
-/// (STREAMINFO is always kept, first).
-fn open_keeping(input: &Input, keep: impl Fn(u8) -> bool) -> Option<Box<dyn FormatReader>> {
+/// (the first STREAMINFO is always kept, first). Also returns the names of the blocks left out.
+fn open_keeping(
+    input: &Input,
+    keep: impl Fn(u8) -> bool,
+) -> Option<(Box<dyn FormatReader>, Vec<&'static str>)> {
     let mut f = input.open().ok()?;
     let total = f.len();
     let (all, audio_start) = blocks(&mut f)?;
-    let mut kept: Vec<&(u8, Vec<u8>)> = all.iter().filter(|(k, _)| *k == 0).take(1).collect();
-    kept.extend(all.iter().filter(|(k, _)| *k != 0 && keep(*k)));
+    let first = all.iter().position(|(k, _)| *k == 0)?;
+    let mut kept = vec![&all[first]];
+    let mut dropped = Vec::new();
+    for (i, block) in all.iter().enumerate() {
+        if i != first && block.0 != 0 && keep(block.0) {
+            kept.push(block);
+        } else if i != first {
+            dropped.push(block_name(block.0));
+        }
+    }
     let mut head = b"fLaC".to_vec();
     let n = kept.len();
     for (i, (_, block)) in kept.into_iter().enumerate() {
@@ -130,14 +155,14 @@ fn open_keeping(input: &Input, keep: impl Fn(u8) -> bool) -> Option<Box<dyn Form
             Default::default(),
         )
         .ok()
+        .map(|r| (r, dropped))
 }
 
-/// A FLAC reader for a file whose metadata symphonia refused: without its CUESHEET, else with
-/// STREAMINFO and SEEKTABLE alone. Returns what was left out, for the finding.
-pub fn reopen(input: &Input) -> Option<(Box<dyn FormatReader>, &'static str)> {
-    if let Some(r) = open_keeping(input, |k| k != 5) {
-        return Some((r, "its CUESHEET block"));
-    }
-    open_keeping(input, |k| k == 3)
-        .map(|r| (r, "every metadata block but STREAMINFO and SEEKTABLE"))
+/// A FLAC reader for a file whose metadata symphonia refused: without its CUESHEET (and any
+/// second STREAMINFO), else with STREAMINFO and SEEKTABLE alone. Returns the names of the blocks
+/// left out, for the finding.
+pub fn reopen(input: &Input) -> Option<(Box<dyn FormatReader>, String)> {
+    let (reader, dropped) =
+        open_keeping(input, |k| k != 5).or_else(|| open_keeping(input, |k| k == 3))?;
+    Some((reader, format!("these blocks: {}", dropped.join(", "))))
 }
