@@ -66,9 +66,12 @@ impl MediaSource for Spliced {
     }
 }
 
+/// A metadata block: its type, and its bytes with their header.
+type Block = (u8, Vec<u8>);
+
 /// The metadata blocks of a native FLAC file (`fLaC` at its start): (type, bytes with header),
 /// and where the first frame starts.
-fn blocks(f: &mut Window) -> Option<(Vec<(u8, Vec<u8>)>, u64)> {
+fn blocks(f: &mut Window) -> Option<(Vec<Block>, u64)> {
     let mut magic = [0u8; 4];
     f.read_exact(&mut magic).ok()?;
     if &magic != b"fLaC" {

@@ -123,12 +123,12 @@ pub fn data_window<R: Read + Seek>(f: &mut R, file_len: u64) -> Option<(u64, u64
     Some((start, len.min(file_len.saturating_sub(start))))
 }
 
-/// The `fmt ` chunk body, the byte order, and the `data` chunk's start and declared length.
-#[allow(clippy::type_complexity)]
-fn read_chunks<R: Read + Seek>(
-    f: &mut R,
-    file_len: u64,
-) -> io::Result<Option<(Vec<u8>, bool, u64, u64)>> {
+/// The `fmt ` chunk body, whether the file is big-endian, and the `data` chunk's start and
+/// declared length.
+type Chunks = (Vec<u8>, bool, u64, u64);
+
+/// Reads the [`Chunks`] of a WAVE file.
+fn read_chunks<R: Read + Seek>(f: &mut R, file_len: u64) -> io::Result<Option<Chunks>> {
     let mut hdr = [0u8; 12];
     f.seek(SeekFrom::Start(0))?;
     if f.read_exact(&mut hdr).is_err() || &hdr[8..12] != b"WAVE" {
