@@ -73,16 +73,58 @@ fn itunsmpb(tags: &[Tag]) -> Option<(u64, u64, u64)> {
     Some((fields.next()??, fields.next()??, fields.next()??))
 }
 
-/// Whether an MPEG audio file's first frame is a Xing, Info or VBRI header, which declares the
-/// stream's exact length. Without one, symphonia's length is an estimate from the first frame's
-/// bit rate, which is not a declaration.
-pub fn mpeg_has_length_header(input: &Input) -> bool {
+/// What the start of an MPEG audio stream says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MpegStart {
+    /// The first frame is a Xing, Info or VBRI header, which declares the stream's exact length.
+    /// Without one, symphonia's length is an estimate from the first frame's bit rate, which is
+    /// not a declaration.
+    pub length_header: bool,
+    /// Layer III: bytes of the bit reservoir the first audio frame takes from before it
+    /// (`main_data_begin`). Not 0 means the stream was cut at its start.
+    pub backstep: u32,
+}
+
+/// A Layer I–III frame header at the start of `b`: (MPEG-1, layer III, CRC present, frame length
+/// for layer III).
+fn mpeg_header(b: &[u8]) -> Option<(bool, bool, bool, usize)> {
+    let h = b.get(..4)?;
+    if h[0] != 0xFF || h[1] & 0xE0 != 0xE0 {
+        return None;
+    }
+    let version = (h[1] >> 3) & 3;
+    let layer = (h[1] >> 1) & 3;
+    let bitrate = usize::from(h[2] >> 4);
+    let rate = usize::from((h[2] >> 2) & 3);
+    if version == 1 || layer == 0 || bitrate == 0 || bitrate == 15 || rate == 3 {
+        return None;
+    }
+    let mpeg1 = version == 3;
+    const V1: [usize; 15] = [
+        0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+    ];
+    const V2: [usize; 15] = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
+    let kbps = if mpeg1 { V1[bitrate] } else { V2[bitrate] };
+    let hz = [44100, 48000, 32000][rate]
+        >> match version {
+            3 => 0,
+            2 => 1,
+            _ => 2,
+        };
+    let pad = usize::from((h[2] >> 1) & 1);
+    let len = if mpeg1 { 144_000 } else { 72_000 } * kbps / hz + pad;
+    Some((mpeg1, layer == 1, h[1] & 1 == 0, len))
+}
+
+/// Reads the start of an MPEG audio file (after an ID3v2 tag).
+pub fn mpeg_start(input: &Input) -> MpegStart {
+    let mut out = MpegStart::default();
     let Ok(f) = input.open() else {
-        return false;
+        return out;
     };
     let mut head = Vec::with_capacity(1 << 16);
     if f.take(1 << 16).read_to_end(&mut head).is_err() {
-        return false;
+        return out;
     }
     // Skip an ID3v2 tag: "ID3", version (2), flags (1), syncsafe size (4), footer flag 0x10.
     let mut at = 0usize;
@@ -93,19 +135,36 @@ pub fn mpeg_has_length_header(input: &Input) -> bool {
         at = 10 + size + if head[5] & 0x10 != 0 { 10 } else { 0 };
     }
     let Some(rest) = head.get(at..) else {
-        return false;
+        return out;
     };
-    let Some(sync) = rest
-        .windows(2)
-        .position(|w| w[0] == 0xFF && w[1] & 0xE0 == 0xE0)
-    else {
-        return false;
+    let Some(sync) = (0..rest.len()).find(|&i| mpeg_header(&rest[i..]).is_some()) else {
+        return out;
     };
     // The tag sits after the side information (9 to 32 bytes) or, for VBRI, at byte 36.
     let frame = &rest[sync..rest.len().min(sync + 4 + 32 + 8)];
-    frame
+    out.length_header = frame
         .windows(4)
-        .any(|w| w == b"Xing" || w == b"Info" || w == b"VBRI")
+        .any(|w| w == b"Xing" || w == b"Info" || w == b"VBRI");
+    let mut first = sync;
+    if out.length_header {
+        let Some((_, _, _, len)) = mpeg_header(&rest[sync..]) else {
+            return out;
+        };
+        first = sync + len;
+    }
+    if let Some((mpeg1, layer3, crc, _)) = rest.get(first..).and_then(mpeg_header)
+        && layer3
+    {
+        let side = first + 4 + if crc { 2 } else { 0 };
+        if let (Some(&a), Some(&b)) = (rest.get(side), rest.get(side + 1)) {
+            out.backstep = if mpeg1 {
+                (u32::from(a) << 1) | u32::from(b >> 7)
+            } else {
+                u32::from(a)
+            };
+        }
+    }
+    out
 }
 
 /// The pre-skip of an Opus identification header (RFC 7845 §5.1), in 48 kHz frames.
