@@ -80,40 +80,21 @@ pub struct MpegStart {
     /// Without one, symphonia's length is an estimate from the first frame's bit rate, which is
     /// not a declaration.
     pub length_header: bool,
-    /// Layer III: bytes of the bit reservoir the first audio frame takes from before it
-    /// (`main_data_begin`). Not 0 means the stream was cut at its start.
-    pub backstep: u32,
 }
 
-/// A Layer I–III frame header at the start of `b`: (MPEG-1, layer III, CRC present, frame length
-/// for layer III).
-fn mpeg_header(b: &[u8]) -> Option<(bool, bool, bool, usize)> {
-    let h = b.get(..4)?;
+/// Whether `b` starts with a valid MPEG audio frame header (free-format bit rate excluded).
+fn is_mpeg_header(b: &[u8]) -> bool {
+    let Some(h) = b.get(..4) else {
+        return false;
+    };
     if h[0] != 0xFF || h[1] & 0xE0 != 0xE0 {
-        return None;
+        return false;
     }
     let version = (h[1] >> 3) & 3;
     let layer = (h[1] >> 1) & 3;
     let bitrate = usize::from(h[2] >> 4);
     let rate = usize::from((h[2] >> 2) & 3);
-    if version == 1 || layer == 0 || bitrate == 0 || bitrate == 15 || rate == 3 {
-        return None;
-    }
-    let mpeg1 = version == 3;
-    const V1: [usize; 15] = [
-        0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
-    ];
-    const V2: [usize; 15] = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
-    let kbps = if mpeg1 { V1[bitrate] } else { V2[bitrate] };
-    let hz = [44100, 48000, 32000][rate]
-        >> match version {
-            3 => 0,
-            2 => 1,
-            _ => 2,
-        };
-    let pad = usize::from((h[2] >> 1) & 1);
-    let len = if mpeg1 { 144_000 } else { 72_000 } * kbps / hz + pad;
-    Some((mpeg1, layer == 1, h[1] & 1 == 0, len))
+    !(version == 1 || layer == 0 || bitrate == 0 || bitrate == 15 || rate == 3)
 }
 
 /// Reads the start of an MPEG audio file (after an ID3v2 tag).
@@ -137,7 +118,7 @@ pub fn mpeg_start(input: &Input) -> MpegStart {
     let Some(rest) = head.get(at..) else {
         return out;
     };
-    let Some(sync) = (0..rest.len()).find(|&i| mpeg_header(&rest[i..]).is_some()) else {
+    let Some(sync) = (0..rest.len()).find(|&i| is_mpeg_header(&rest[i..])) else {
         return out;
     };
     // The tag sits after the side information (9 to 32 bytes) or, for VBRI, at byte 36.
@@ -145,25 +126,6 @@ pub fn mpeg_start(input: &Input) -> MpegStart {
     out.length_header = frame
         .windows(4)
         .any(|w| w == b"Xing" || w == b"Info" || w == b"VBRI");
-    let mut first = sync;
-    if out.length_header {
-        let Some((_, _, _, len)) = mpeg_header(&rest[sync..]) else {
-            return out;
-        };
-        first = sync + len;
-    }
-    if let Some((mpeg1, layer3, crc, _)) = rest.get(first..).and_then(mpeg_header)
-        && layer3
-    {
-        let side = first + 4 + if crc { 2 } else { 0 };
-        if let (Some(&a), Some(&b)) = (rest.get(side), rest.get(side + 1)) {
-            out.backstep = if mpeg1 {
-                (u32::from(a) << 1) | u32::from(b >> 7)
-            } else {
-                u32::from(a)
-            };
-        }
-    }
     out
 }
 
@@ -225,6 +187,24 @@ mod tests {
         let (trim, declared) = mp4(&movie, &bare, 8000, &smpb);
         assert_eq!(declared, Some(0x46E00));
         assert_eq!(trim.map(|t| t.start), Some(0x840));
+    }
+
+    #[test]
+    fn mpeg_start_finds_a_xing_header() {
+        // MPEG-1 layer III, 32 kbit/s, 44.1 kHz, no CRC.
+        let frame = |tag: &[u8]| {
+            let mut f = vec![0xFF, 0xFB, 0x10, 0x64];
+            f.resize(4 + 17, 0);
+            f.extend_from_slice(tag);
+            f.resize(104, 0);
+            f
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.mp3");
+        std::fs::write(&path, frame(b"Xing")).expect("write");
+        assert!(mpeg_start(&Input::file(&path)).length_header);
+        std::fs::write(&path, frame(b"")).expect("write");
+        assert!(!mpeg_start(&Input::file(&path)).length_header);
     }
 
     #[test]

@@ -260,16 +260,6 @@ fn probe_with(input: &Input, label: &str, file_len: u64, depth: Depth, gapless: 
         if !start.length_header {
             media.declared_frames = None;
         }
-        if start.backstep > 0 {
-            findings.push(Finding::warning(
-                code::AUDIO_TRUNCATED,
-                label,
-                format!(
-                    "the stream starts in the middle: its first frame takes {} bytes of audio data from before the start of the file (a recording cut at its start)",
-                    start.backstep
-                ),
-            ));
-        }
         // The LAME header's delay and padding, applied as decoders do (ffmpeg's mp3dec): the
         // delay from the start; the padding only where the header's frame count ends, so
         // frames beyond that count are not presented, and are reported.
