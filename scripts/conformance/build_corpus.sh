@@ -1,9 +1,11 @@
 #!/bin/bash
-# Extracts the test-data folders of the fetched repositories into corpus/<short>/...
-# and writes corpus/MANIFEST.tsv: short, repo, commit, path, licence, bytes, sha256
+# build_corpus.sh [OUT]: extracts the test-data folders of the repositories below, cloned bare as
+# $MIRROR/<owner>+<name>/repo (for example with `git clone --bare`), into OUT/<short>/... and
+# writes OUT/MANIFEST.tsv: file, repo, commit, path, licence, bytes, sha256.
+# docs/CONFORMANCE.md lists the commits the published results were made with.
 set -euo pipefail
-M=/work/.mirror
-OUT=/work/scratch/conformance/corpus
+M=${MIRROR:-/work/.mirror}
+OUT=${1:-corpus}
 rm -rf "$OUT"; mkdir -p "$OUT"
 printf 'file\trepo\tcommit\tpath\tlicence\tbytes\tsha256\n' > "$OUT/MANIFEST.tsv"
 add() { # short repo licence dir [regex-of-paths-to-skip]

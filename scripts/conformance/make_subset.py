@@ -1,6 +1,11 @@
 #!/usr/bin/env python3
 """Copies the chosen conformance fixtures to commit/fixtures/conformance/ with SOURCES and
-expected.tsv (reference values from out/raw, written by conformance.sh)."""
+expected.tsv (reference values from out/raw, written by conformance.sh).
+
+Kept as the record of how fixtures/conformance/ was chosen; it expects the research workspace's
+layout (corpus/, out/ and commit/ beside it). The committed subset then dropped the six copyleft
+files, and its `verdict`/`problems` columns were added from a run of scripts/conformance.sh on
+fixtures/conformance."""
 import csv, glob, hashlib, json, os, shutil
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
