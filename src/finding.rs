@@ -94,6 +94,8 @@ pub mod code {
     pub const FILE_EMPTY: &str = "file.empty";
     /// No known audio container was recognised.
     pub const FORMAT_UNRECOGNIZED: &str = "format.unrecognized";
+    /// The container's metadata could not be read; the audio was read without it.
+    pub const FORMAT_METADATA_INVALID: &str = "format.metadata.invalid";
     /// The container was read, but it holds no audio track.
     pub const FORMAT_NO_AUDIO: &str = "format.no_audio";
     /// The container could be read, but not the codec of its audio.
@@ -111,6 +113,8 @@ pub mod code {
     /// AMR frames that carry no usable speech: marked bad (Q bit 0), lost (NO_DATA outside a DTX
     /// silence, SPEECH_LOST) or of a reserved type; the decoder conceals them.
     pub const AUDIO_FRAMES_LOST: &str = "audio.frames.lost";
+    /// The stream decodes to more frames than its container declares.
+    pub const AUDIO_LENGTH_MISMATCH: &str = "audio.length.mismatch";
 
     // --- the container ---
     /// The bundle could not be opened or read as a ZIP or a folder.
@@ -257,6 +261,7 @@ pub mod code {
         (FILE_EMPTY, Warning),
         (FORMAT_UNRECOGNIZED, Warning),
         (FORMAT_NO_AUDIO, Warning),
+        (FORMAT_METADATA_INVALID, Warning),
         (AUDIO_DECODE_UNSUPPORTED, Warning),
         (AUDIO_DECODE_FAILED, Warning),
         (AUDIO_DECODE_CRASHED, Warning),
@@ -265,6 +270,7 @@ pub mod code {
         (AUDIO_CHECKSUM_MISMATCH, Warning),
         (AUDIO_CLIPPING, Warning),
         (AUDIO_FRAMES_LOST, Warning),
+        (AUDIO_LENGTH_MISMATCH, Warning),
         (BUNDLE_UNREADABLE, Error),
         (BUNDLE_ENTRY_UNSAFE_NAME, Error),
         (BUNDLE_ENTRY_NAME_AMBIGUOUS, Error),

@@ -99,6 +99,15 @@ pub struct Media {
     pub bits_per_sample: Option<u32>,
     /// The number of frames (samples per channel) the container declares.
     pub declared_frames: Option<u64>,
+    /// Frames of encoder priming at the start of the decoded stream that a player does not present
+    /// (MP4 edit list or `iTunSMPB`, the LAME header, Opus pre-skip), dropped from
+    /// `decoded_frames` and `pcm_sha256`. Absent when the file records none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priming_frames: Option<u64>,
+    /// Frames of encoder padding at the end, dropped in the same way. Absent when the file
+    /// records none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub padding_frames: Option<u64>,
     /// The duration in seconds: from the decoded frame count where the recording was decoded,
     /// otherwise from the declared one (see `duration_source`).
     pub duration_seconds: Option<f64>,
@@ -140,6 +149,8 @@ impl Media {
             channels: None,
             bits_per_sample: None,
             declared_frames: None,
+            priming_frames: None,
+            padding_frames: None,
             duration_seconds: None,
             duration_source: None,
             reader,

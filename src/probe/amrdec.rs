@@ -428,6 +428,10 @@ impl AmrStream {
             pcm_sha256: Sha256(self.hasher.finalize().into()),
             pcm_format: "s16le",
             pictures: self.analyzer.map(super::analysis::Analyzer::finish),
+            priming: None,
+            padding: None,
+            beyond: 0,
+            undecoded_bytes: 0,
         };
         (decoded, self.unusable)
     }

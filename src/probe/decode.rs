@@ -13,6 +13,7 @@ use symphonia::core::codecs::audio::{
 use symphonia::core::errors::Error;
 use symphonia::core::formats::FormatReader;
 
+use super::trim::{Trim, Trimmer};
 use crate::digest::Sha256;
 use crate::evidence::{EmbeddedChecksum, PCM_FORMAT_FLOAT};
 
@@ -48,6 +49,15 @@ pub struct Decoded {
     pub pcm_format: &'static str,
     /// The waveform and spectrogram, when they were asked for.
     pub pictures: Option<super::analysis::Pictures>,
+    /// Frames of encoder priming dropped at the start, where the file records them.
+    pub priming: Option<u64>,
+    /// Frames of padding dropped at the end, where the file records them.
+    pub padding: Option<u64>,
+    /// Frames decoded past the declared length (and its padding) that were not presented.
+    pub beyond: u64,
+    /// FLAC: bytes of packets far larger than the audio they decode to (frames the demuxer did not
+    /// separate, so never decoded); 0 elsewhere.
+    pub undecoded_bytes: u64,
 }
 
 /// Whether to draw pictures while decoding, and how long the recording says it is.
@@ -86,9 +96,10 @@ impl Picture {
 }
 
 /// Little-endian PCM bytes of `format` as samples at full scale ±1.
-fn pcm_to_f32(bytes: &[u8], format: &str, out: &mut Vec<f32>) {
+pub(crate) fn pcm_to_f32(bytes: &[u8], format: &str, out: &mut Vec<f32>) {
     out.clear();
     match format {
+        "s8" => out.extend(bytes.iter().map(|b| f32::from(*b as i8) / 128.0)),
         "s16le" => out.extend(
             bytes
                 .chunks_exact(2)
@@ -119,13 +130,18 @@ pub enum DecodeError {
     Unsupported,
 }
 
-/// Decodes the track `track_id` of `format` to its end.
+/// Decodes the track `track_id` of `format` to its end, presenting what `trim` leaves. With
+/// `own_trim`, symphonia's own per-packet trimming (MP3's LAME delay and padding, and its cut at a
+/// Xing header's or a bit-rate estimate's length) is switched off: `trim` alone decides, and no
+/// frame beyond a header's count is silently dropped.
 pub fn decode_track(
     format: &mut dyn FormatReader,
     track_id: u32,
     params: &AudioCodecParameters,
     decoder_name: &str,
     picture: Picture,
+    trim: Option<Trim>,
+    own_trim: bool,
 ) -> Result<Decoded, DecodeError> {
     let options = AudioDecoderOptions::default().verify(true);
     let mut decoder = symphonia::default::get_codecs()
@@ -156,8 +172,12 @@ pub fn decode_track(
     let channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
     let mut analyzer = raw.and_then(|(_, f)| picture.analyzer(params.sample_rate, channels, f));
     let mut samples: Vec<f32> = Vec::new();
+    let mut trimmer = Trimmer::new(trim.unwrap_or_default());
+    let mut undecoded_bytes = 0u64;
+    let trimming = trim.is_some_and(|t| !t.is_none());
+    let mut frame_bytes = 0usize;
     let end = loop {
-        let packet = match format.next_packet() {
+        let mut packet = match format.next_packet() {
             Ok(Some(p)) => p,
             Ok(None) => break StreamEnd::Clean,
             Err(Error::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
@@ -169,25 +189,74 @@ pub fn decode_track(
         if packet.track_id != track_id {
             continue;
         }
-        if let Some((frame_bytes, _)) = raw {
-            let whole = packet.data.len() / frame_bytes * frame_bytes;
-            frames += (whole / frame_bytes) as u64;
-            hasher.update(&packet.data[..whole]);
-            if let Some(a) = &mut analyzer {
-                pcm_to_f32(&packet.data[..whole], pcm_format, &mut samples);
-                a.push(&samples);
-            }
+        if own_trim {
+            packet.trim_start = Default::default();
+            packet.trim_end = Default::default();
+        }
+        if let Some((fb, _)) = raw {
+            let whole = packet.data.len() / fb * fb;
+            frame_bytes = fb;
+            trimmer.push(&packet.data[..whole], fb, |kept| {
+                hasher.update(kept);
+                if let Some(a) = &mut analyzer {
+                    pcm_to_f32(kept, pcm_format, &mut samples);
+                    a.push(&samples);
+                }
+            });
+            frames = trimmer.kept;
             if whole != packet.data.len() {
                 errors += 1;
                 first_error.get_or_insert((frames, "a packet ends inside a sample frame".into()));
             }
             continue;
         }
-        match decoder.decode(&packet) {
+        // symphonia's MPEG audio decoder keeps the channel layout and rate of the first frame and
+        // rejects frames that change them, which the format allows (ffmpeg decodes them): start a
+        // new decoder there and go on.
+        let result = match decoder.decode(&packet) {
+            Err(Error::DecodeError(e)) if e.contains("signal spec") => {
+                match symphonia::default::get_codecs().make_audio_decoder(params, &options) {
+                    Ok(fresh) => {
+                        decoder = fresh;
+                        decoder.decode(&packet)
+                    }
+                    Err(_) => Err(Error::DecodeError(e)),
+                }
+            }
+            other => other,
+        };
+        match result {
             Ok(buf) => {
-                frames += buf.frames() as u64;
+                if is_flac {
+                    // A FLAC frame is never much larger than its samples stored verbatim.
+                    let verbatim = buf.frames() * buf.spec().channels().count() * 4 + 4096;
+                    undecoded_bytes += packet.data.len().saturating_sub(verbatim) as u64;
+                }
                 bytes.clear();
                 pcm_format = feed(&buf, bits, &mut scratch_int, &mut scratch_float, &mut bytes);
+                if trimming {
+                    if buf.frames() > 0 {
+                        frame_bytes = bytes.len() / buf.frames();
+                    }
+                    let channels = buf.spec().channels().count();
+                    trimmer.push(&bytes, frame_bytes, |kept| {
+                        hasher.update(kept);
+                        if picture.wanted {
+                            let a = analyzer.get_or_insert_with(|| {
+                                picture
+                                    .analyzer(params.sample_rate, channels, pcm_format)
+                                    .unwrap_or_else(|| {
+                                        super::analysis::Analyzer::new(8000, 1, None, None)
+                                    })
+                            });
+                            pcm_to_f32(kept, pcm_format, &mut samples);
+                            a.push(&samples);
+                        }
+                    });
+                    frames = trimmer.kept;
+                    continue;
+                }
+                frames += buf.frames() as u64;
                 hasher.update(&bytes);
                 if picture.wanted {
                     let a = analyzer.get_or_insert_with(|| {
@@ -243,6 +312,10 @@ pub fn decode_track(
         pcm_sha256: Sha256(hasher.finalize().into()),
         pcm_format,
         pictures: analyzer.map(super::analysis::Analyzer::finish),
+        priming: trim.map(|_| trimmer.primed),
+        padding: trim.map(|_| trimmer.padding(frame_bytes)),
+        beyond: trimmer.beyond(),
+        undecoded_bytes,
     })
 }
 
@@ -330,7 +403,8 @@ fn pcm_format_for(depth: u32) -> &'static str {
 const OPUS_MAX_FRAME: usize = 5760;
 
 /// Decodes an Opus track (which symphonia demuxes but cannot decode) with rusty-opus, at 48 kHz,
-/// dropping the pre-skip (the track's delay) and the end padding, as libopus players do. Only
+/// dropping the pre-skip (the track's delay) and the end padding (Ogg's last granule position,
+/// or `keep` frames at most), as libopus players do. Only
 /// mono and stereo (channel mapping family 0) are decoded; more channels are `Unsupported`.
 ///
 /// rusty-opus picks SIMD kernels at run time, and they round differently in the last bits; the
@@ -341,6 +415,7 @@ pub fn decode_opus(
     track_id: u32,
     params: &AudioCodecParameters,
     pre_skip: u32,
+    keep: Option<u64>,
     picture: Picture,
 ) -> Result<Decoded, DecodeError> {
     let channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
@@ -355,6 +430,7 @@ pub fn decode_opus(
     let mut hasher = Sha256Hasher::new();
     let mut bytes = Vec::new();
     let (mut frames, mut errors, mut first_error) = (0u64, 0u64, None);
+    let (mut primed, mut padded) = (0u64, 0u64);
     let end = loop {
         let packet = match format.next_packet() {
             Ok(Some(p)) => p,
@@ -375,11 +451,18 @@ pub fn decode_opus(
                 continue;
             }
         };
-        let stop = n.saturating_sub(packet.trim_end.get() as usize);
+        let mut stop = n.saturating_sub(packet.trim_end.get() as usize);
         let skipped = skip.min(n);
         skip -= skipped;
         let start = (skipped + packet.trim_start.get() as usize).min(stop);
+        if let Some(k) = keep {
+            // An MP4 edit list's duration: what lies beyond it is padding.
+            let left = k.saturating_sub(frames) as usize;
+            stop = stop.min(start + left);
+        }
         frames += (stop - start) as u64;
+        primed += start as u64;
+        padded += (n - stop) as u64;
         bytes.clear();
         let kept = &pcm[start * channels..stop * channels];
         for s in kept {
@@ -405,6 +488,10 @@ pub fn decode_opus(
         pcm_sha256: Sha256(hasher.finalize().into()),
         pcm_format: PCM_FORMAT_FLOAT,
         pictures: analyzer.map(super::analysis::Analyzer::finish),
+        priming: Some(primed),
+        padding: Some(padded),
+        beyond: 0,
+        undecoded_bytes: 0,
     })
 }
 

@@ -25,6 +25,15 @@ impl Input {
         }
     }
 
+    /// The `len` bytes at `offset` inside these bytes.
+    pub fn sub(&self, offset: u64, len: u64) -> Input {
+        let base = self.window.map_or(0, |(start, _)| start);
+        Input {
+            path: self.path.clone(),
+            window: Some((base + offset, len)),
+        }
+    }
+
     /// Opens the bytes, read-only.
     pub fn open(&self) -> io::Result<Window> {
         let mut file = File::open(&self.path)?;

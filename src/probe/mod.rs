@@ -14,6 +14,7 @@ mod decode;
 mod executor;
 mod input;
 mod readers;
+mod trim;
 pub mod worker;
 
 use std::io::Read;
@@ -140,7 +141,7 @@ pub fn probe_input(input: &Input, label: &str, depth: Depth) -> Probed {
     }
 }
 
-fn read_up_to(f: &mut impl Read, buf: &mut [u8]) -> usize {
+pub(crate) fn read_up_to(f: &mut impl Read, buf: &mut [u8]) -> usize {
     let mut filled = 0;
     while filled < buf.len() {
         match f.read(&mut buf[filled..]) {

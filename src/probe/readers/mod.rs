@@ -3,9 +3,16 @@
 //! here and one line in [`READERS`].
 
 mod amr;
+mod flacmeta;
 mod iso;
+mod isopcm;
+mod presentation;
+mod record;
 mod riff;
+mod sniff;
 mod symphonia;
+mod unsupported;
+mod wav;
 
 use super::{Depth, Input, Probed};
 
@@ -25,5 +32,8 @@ pub(crate) trait Reader: Sync + std::panic::RefUnwindSafe {
 }
 
 /// Every reader, in order. AMR comes first: its magic is unambiguous, and symphonia's own probe
-/// has been seen to take AMR for MP1. symphonia takes everything else it can recognise.
-pub(crate) const READERS: &[&dyn Reader] = &[&amr::Amr, &symphonia::Symphonia];
+/// has been seen to take AMR for MP1. Then the formats we name but cannot decode, before
+/// symphonia finds a WAV header embedded in them. symphonia takes everything else it can
+/// recognise.
+pub(crate) const READERS: &[&dyn Reader] =
+    &[&amr::Amr, &unsupported::Unsupported, &symphonia::Symphonia];
