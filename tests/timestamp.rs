@@ -183,6 +183,28 @@ fn seal_with_two_tsas_verifies_offline_and_openssl_agrees() {
         "{text}"
     );
 
+    // A report checks the tokens as verify does: with the root, nothing to say about them;
+    // without it, the two untrusted tokens among its findings.
+    for (name, with_root) in [("with-root", true), ("without-root", false)] {
+        let html = s.path(&format!("{name}.html"));
+        let mut cmd = bin();
+        cmd.arg("report")
+            .arg(&bundle)
+            .args(["--trust", &pubkey, "--out"])
+            .arg(&html);
+        if with_root {
+            cmd.args(["--trust-tsa", &root()]);
+        }
+        let out = run(&mut cmd);
+        assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+        let page = std::fs::read_to_string(&html).expect("the report");
+        assert_eq!(
+            page.contains("custody.timestamp.untrusted"),
+            !with_root,
+            "{name}"
+        );
+    }
+
     // The stock-tool step of VERIFY.txt, from the unzipped bag.
     let dest = s.path("unzipped");
     common::unzip(&bundle, &dest);

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::args::{DecodeArgs, TrustArgs};
+use super::args::{DecodeArgs, TrustArgs, TsaTrustArgs};
 use super::error::CliError;
 use earwitness::custody::Receipt;
 use earwitness::report::{self, Lang};
@@ -24,6 +24,8 @@ pub struct ReportArgs {
     pdf: Option<PathBuf>,
     #[command(flatten)]
     trust: TrustArgs,
+    #[command(flatten)]
+    tsa: TsaTrustArgs,
     /// A receipt from `receive --receipt`: the bundle must still contain its event. Repeatable.
     #[arg(long, value_name = "FILE")]
     expect_receipt: Vec<PathBuf>,
@@ -101,6 +103,8 @@ pub fn report(a: ReportArgs) -> Result<u8, CliError> {
             pictures: true,
         }),
         expect_receipts: receipts(&a.expect_receipt)?,
+        tsa_roots: a.tsa.roots()?,
+        tsa_tolerance: a.tsa.tolerance(),
         ..Options::default()
     };
     let found = verify::verify_path(&a.bundle, &options)
