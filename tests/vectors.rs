@@ -177,3 +177,59 @@ fn the_stock_tool_steps_refuse_what_earwitness_refuses() {
         );
     }
 }
+
+#[test]
+fn the_time_stamp_vectors_check_with_earwitness_and_openssl_ts() {
+    let dir = fixtures().join("vectors");
+    let root = dir.join("tsa/root.pem");
+    // earwitness, trusting the vectors' TSA root: the token is sound and trusted.
+    let out = run(bin()
+        .arg("verify")
+        .arg(dir.join("timestamped.zip"))
+        .args(["--json", "--trust"])
+        .arg(dir.join("key.pub"))
+        .arg("--trust-tsa")
+        .arg(&root));
+    assert_eq!(code(&out), 0);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stamps = report["events"][0]["timestamps"].as_array().cloned();
+    let stamps = stamps.unwrap_or_default();
+    assert_eq!(stamps.len(), 1, "{report}");
+    assert_eq!(stamps[0]["trusted"], true);
+    assert_eq!(stamps[0]["valid"], true);
+
+    // openssl ts -verify, VERIFY.txt's step, accepts the token and refuses the flipped one.
+    if !common::have_tool("openssl", &["version"]) {
+        return;
+    }
+    for (vector, accepted) in [("timestamped", true), ("timestamp-flipped", false)] {
+        let files = common::read_zip(&dir.join(format!("{vector}.zip")));
+        let get = |suffix: &str| {
+            files
+                .iter()
+                .find(|(n, _)| n.ends_with(suffix))
+                .map(|(_, b)| b.clone())
+                .unwrap_or_else(|| panic!("{vector}.zip has no {suffix}"))
+        };
+        let scratch = tempfile::tempdir().unwrap();
+        let event = scratch.path().join("0001-sealed.json");
+        let token = scratch.path().join("0001-sealed.json.tsr");
+        std::fs::write(&event, get("/custody/0001-sealed.json")).unwrap();
+        std::fs::write(&token, get("/custody/0001-sealed.json.tsr")).unwrap();
+        let out = std::process::Command::new("openssl")
+            .args(["ts", "-verify", "-data"])
+            .arg(&event)
+            .arg("-in")
+            .arg(&token)
+            .arg("-CAfile")
+            .arg(&root)
+            .output()
+            .expect("run openssl");
+        assert_eq!(
+            out.status.success(),
+            accepted,
+            "{vector}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
