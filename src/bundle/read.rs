@@ -229,7 +229,7 @@ fn cross_check(reader: &mut Box<dyn ReadSeek>, records: &[Record], problems: &mu
 /// The per-entry rules of docs/FORMAT.md §3.2, in order; returns the entries that may be read.
 fn check_entries(records: &[Record], len: u64, problems: &mut Vec<Problem>) -> Vec<EntryInfo> {
     let mut entries = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen: HashSet<&[u8]> = HashSet::with_capacity(records.len());
     let bombs = bomb_entries(records);
     for (index, rec) in records.iter().enumerate() {
         let shown = names::printable_bytes(&rec.name);
@@ -244,7 +244,7 @@ fn check_entries(records: &[Record], len: u64, problems: &mut Vec<Problem>) -> V
             problem(ProblemKind::UnsafeName, format!("unsafe entry name: {why}"));
             continue;
         }
-        if !seen.insert(name.clone()) {
+        if !seen.insert(rec.name.as_slice()) {
             problem(
                 ProblemKind::Duplicate,
                 "this entry name appears more than once; tools keep one or the other".into(),
