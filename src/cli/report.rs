@@ -8,7 +8,6 @@ use clap::Args;
 
 use super::args::{DecodeArgs, TrustArgs, TsaTrustArgs};
 use super::error::CliError;
-use earwitness::custody::Receipt;
 use earwitness::report::{self, Lang};
 use earwitness::verify::{self, Deep, Options};
 
@@ -43,22 +42,6 @@ pub struct ReportArgs {
     force: bool,
     #[command(flatten)]
     decode: DecodeArgs,
-}
-
-fn receipts(paths: &[PathBuf]) -> Result<Vec<Receipt>, CliError> {
-    paths
-        .iter()
-        .map(|p| {
-            let bytes = std::fs::read(p)
-                .map_err(|e| CliError::io(format!("--expect-receipt {}", p.display()), e))?;
-            Receipt::parse(&bytes).map_err(|e| {
-                CliError::usage(format!(
-                    "--expect-receipt {}: not an earwitness receipt ({e})",
-                    p.display()
-                ))
-            })
-        })
-        .collect()
 }
 
 fn write_new(path: &Path, bytes: &[u8], force: bool) -> Result<(), CliError> {
@@ -102,7 +85,7 @@ pub fn report(a: ReportArgs) -> Result<u8, CliError> {
             compare: a.deep,
             pictures: true,
         }),
-        expect_receipts: receipts(&a.expect_receipt)?,
+        expect_receipts: super::verify::receipts(&a.expect_receipt)?,
         tsa_roots: a.tsa.roots()?,
         tsa_tolerance: a.tsa.tolerance(),
         ..Options::default()

@@ -113,7 +113,8 @@ fn check_bundle_path(path: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-fn receipts(paths: &[PathBuf]) -> Result<Vec<Receipt>, CliError> {
+/// The receipts given with `--expect-receipt` (verify and report).
+pub(super) fn receipts(paths: &[PathBuf]) -> Result<Vec<Receipt>, CliError> {
     paths
         .iter()
         .map(|path| {

@@ -17,10 +17,9 @@
 use codec_core::codecs::amr::mode::{AmrMode, AmrVariant};
 use codec_core::codecs::amr::{nb, wb};
 use sha2::{Digest, Sha256 as Sha256Hasher};
-use symphonia::core::errors::Error;
 use symphonia::core::formats::FormatReader;
 
-use super::decode::{Decoded, Picture, StreamEnd};
+use super::decode::{Decoded, Picture, StreamEnd, next_packet_of};
 use crate::digest::Sha256;
 use crate::finding::{Finding, code};
 
@@ -448,17 +447,11 @@ pub fn decode_track(
 ) -> (Decoded, Unusable, u64) {
     let mut stream = AmrStream::new(variant, picture);
     let end = loop {
-        let packet = match format.next_packet() {
-            Ok(Some(p)) => p,
-            Ok(None) | Err(Error::ResetRequired) => break StreamEnd::Clean,
-            Err(Error::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                break StreamEnd::UnexpectedEof;
-            }
-            Err(e) => break StreamEnd::Error(e.to_string()),
+        let packet = match next_packet_of(format, track_id) {
+            Ok(p) => p,
+            Err(end) => break end,
         };
-        if packet.track_id == track_id {
-            stream.push_sample(&packet.data);
-        }
+        stream.push_sample(&packet.data);
     };
     let frames = stream.frames();
     let (decoded, unusable) = stream.finish(end);

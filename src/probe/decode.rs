@@ -12,6 +12,7 @@ use symphonia::core::codecs::audio::{
 };
 use symphonia::core::errors::Error;
 use symphonia::core::formats::FormatReader;
+use symphonia::core::packet::Packet;
 
 use super::trim::{Trim, Trimmer};
 use crate::digest::Sha256;
@@ -26,6 +27,25 @@ pub enum StreamEnd {
     UnexpectedEof,
     /// The demuxer failed; decoding stopped here.
     Error(String),
+}
+
+/// The next packet of track `track_id` (packets of other tracks are skipped), or how the stream
+/// ended: every decode loop reads its packets through this, so they all end alike.
+pub(crate) fn next_packet_of(
+    format: &mut dyn FormatReader,
+    track_id: u32,
+) -> Result<Packet, StreamEnd> {
+    loop {
+        match format.next_packet() {
+            Ok(Some(p)) if p.track_id == track_id => return Ok(p),
+            Ok(Some(_)) => {}
+            Ok(None) | Err(Error::ResetRequired) => return Err(StreamEnd::Clean),
+            Err(Error::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                return Err(StreamEnd::UnexpectedEof);
+            }
+            Err(e) => return Err(StreamEnd::Error(e.to_string())),
+        }
+    }
 }
 
 /// What a full decode measured.
@@ -177,18 +197,10 @@ pub fn decode_track(
     let trimming = trim.is_some_and(|t| !t.is_none());
     let mut frame_bytes = 0usize;
     let end = loop {
-        let mut packet = match format.next_packet() {
-            Ok(Some(p)) => p,
-            Ok(None) => break StreamEnd::Clean,
-            Err(Error::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                break StreamEnd::UnexpectedEof;
-            }
-            Err(Error::ResetRequired) => break StreamEnd::Clean,
-            Err(e) => break StreamEnd::Error(e.to_string()),
+        let mut packet = match next_packet_of(format, track_id) {
+            Ok(p) => p,
+            Err(end) => break end,
         };
-        if packet.track_id != track_id {
-            continue;
-        }
         if own_trim {
             packet.trim_start = Default::default();
             packet.trim_end = Default::default();
@@ -432,17 +444,10 @@ pub fn decode_opus(
     let (mut frames, mut errors, mut first_error) = (0u64, 0u64, None);
     let (mut primed, mut padded) = (0u64, 0u64);
     let end = loop {
-        let packet = match format.next_packet() {
-            Ok(Some(p)) => p,
-            Ok(None) | Err(Error::ResetRequired) => break StreamEnd::Clean,
-            Err(Error::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                break StreamEnd::UnexpectedEof;
-            }
-            Err(e) => break StreamEnd::Error(e.to_string()),
+        let packet = match next_packet_of(format, track_id) {
+            Ok(p) => p,
+            Err(end) => break end,
         };
-        if packet.track_id != track_id {
-            continue;
-        }
         let n = match decoder.decode(&packet.data, OPUS_MAX_FRAME, &mut pcm) {
             Ok(n) => n,
             Err(e) => {

@@ -101,17 +101,17 @@ impl Executor {
                         if i >= count || !wait_for_turn(gate, i, window, stop, cancel) {
                             break;
                         }
-                        let job = job(i);
                         // The probes catch their own panics; this one catches a fault of ours
-                        // around them, so that the job still gets a result and nothing waits.
-                        let probed =
-                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(
-                                || match &mut slot {
-                                    Some(worker) => worker.probe(&job, depth, cancel),
-                                    None => probe_input(&job.input, &job.label, depth),
-                                },
-                            ))
-                            .unwrap_or_else(|_| crashed());
+                        // around them (making the job included), so that the job still gets a
+                        // result and nothing waits for it.
+                        let probed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            let job = job(i);
+                            match &mut slot {
+                                Some(worker) => worker.probe(&job, depth, cancel),
+                                None => probe_input(&job.input, &job.label, depth),
+                            }
+                        }))
+                        .unwrap_or_else(|_| crashed());
                         if tx.send((i, probed)).is_err() {
                             break;
                         }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use super::content::{self, Cell, Figure, Row, Sink, Table, Tone};
 use super::figures;
 use super::strings::Lang;
-use super::{Options, clean};
+use super::{Options, case_label};
 use crate::probe::analysis::Pictures;
 use crate::verify::Report;
 
@@ -18,12 +18,7 @@ pub fn render(report: &Report, options: &Options) -> String {
     };
     content::write(report, options, &mut page);
     let lang = &options.lang;
-    let case = report
-        .claims
-        .as_ref()
-        .and_then(|c| c.case.as_deref())
-        .map(clean)
-        .unwrap_or_else(|| "-".into());
+    let case = case_label(report);
     let header = lang.f(
         "header",
         &[("case", &case), ("sha", &options.bundle_sha256)],
@@ -436,6 +431,5 @@ mod tests {
             counters("Page {page} of {pages}"),
             "\"Page \" counter(page) \" of \" counter(pages) \"\""
         );
-        let _ = clean("x");
     }
 }

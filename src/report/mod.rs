@@ -30,6 +30,16 @@ pub struct Options {
     pub created: Option<jiff::Timestamp>,
 }
 
+/// The case, as each page's header shows it (`-` when the bundle names none).
+pub(crate) fn case_label(report: &crate::verify::Report) -> String {
+    report
+        .claims
+        .as_ref()
+        .and_then(|c| c.case.as_deref())
+        .map(clean)
+        .unwrap_or_else(|| "-".into())
+}
+
 /// Text from a bundle, safe to show: control and invisible formatting characters escaped.
 pub(crate) fn clean(text: &str) -> String {
     crate::text::safe(text).into_owned()

@@ -3,13 +3,12 @@
 //! codec: hashed here like WAV samples, at their true depth.
 
 use sha2::{Digest, Sha256 as Sha256Hasher};
-use symphonia::core::errors::Error;
 use symphonia::core::formats::FormatReader;
 
 use super::iso::SampleEntry;
 use super::wav::{Wav, convert};
 use crate::digest::Sha256;
-use crate::probe::decode::{Decoded, Picture, StreamEnd};
+use crate::probe::decode::{Decoded, Picture, next_packet_of};
 
 /// The sample layout of a PCM sample entry with `channels` and `rate`, if it is one.
 pub fn layout(entry: &SampleEntry, channels: u32, rate: u32) -> Option<Wav> {
@@ -56,17 +55,10 @@ pub fn decode(
     let (mut out, mut samples) = (Vec::new(), Vec::new());
     let (mut frames, mut errors, mut first_error) = (0u64, 0u64, None);
     let end = loop {
-        let packet = match format.next_packet() {
-            Ok(Some(p)) => p,
-            Ok(None) | Err(Error::ResetRequired) => break StreamEnd::Clean,
-            Err(Error::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                break StreamEnd::UnexpectedEof;
-            }
-            Err(e) => break StreamEnd::Error(e.to_string()),
+        let packet = match next_packet_of(format, track_id) {
+            Ok(p) => p,
+            Err(end) => break end,
         };
-        if packet.track_id != track_id {
-            continue;
-        }
         let whole = packet.data.len() / fb * fb;
         out.clear();
         for s in packet.data[..whole].chunks_exact(width) {

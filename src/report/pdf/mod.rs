@@ -19,7 +19,7 @@ use jiff::tz::TimeZone;
 
 use super::content::{self, Cell, Figure, Sink, Table, Tone};
 use super::strings::Lang;
-use super::{Options, clean};
+use super::{Options, case_label, clean};
 use crate::verify::Report;
 use draw::Rgb;
 use output::{Furniture, Info, PdfDate};
@@ -45,12 +45,7 @@ pub enum PdfError {
 /// The PDF's bytes.
 pub fn render(report: &Report, options: &Options) -> Result<Vec<u8>, PdfError> {
     let lang = &options.lang;
-    let case = report
-        .claims
-        .as_ref()
-        .and_then(|c| c.case.as_deref())
-        .map(clean)
-        .unwrap_or_else(|| "-".into());
+    let case = case_label(report);
     // The header has room for two lines: a case name of thousands of characters is cut there
     // (the summary shows it whole).
     let short_case = match case.char_indices().nth(80) {
