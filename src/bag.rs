@@ -1,5 +1,7 @@
 //! BagIt 1.0 (RFC 8493) tag files: the declaration, bag-info, and the SHA-256 manifests.
 
+use std::borrow::Cow;
+
 use crate::digest::Sha256;
 
 /// The bag declaration earwitness writes, byte for byte (RFC 8493 §2.1.1).
@@ -22,6 +24,14 @@ pub fn encode_path(path: &str) -> String {
 
 /// Reverses [`encode_path`]. Other `%XX` sequences are left alone, as the RFC says.
 pub fn decode_path(path: &str) -> String {
+    decode_path_cow(path).into_owned()
+}
+
+/// [`decode_path`], borrowing the path when it holds no `%` (nearly always).
+fn decode_path_cow(path: &str) -> Cow<'_, str> {
+    if !path.contains('%') {
+        return Cow::Borrowed(path);
+    }
     let mut out = String::with_capacity(path.len());
     let mut rest = path;
     while let Some(i) = rest.find('%') {
@@ -40,7 +50,7 @@ pub fn decode_path(path: &str) -> String {
         rest = &tail[skip..];
     }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }
 
 /// Writes a manifest: one `<sha256>  <path>` line per file, in the order given.
@@ -70,44 +80,77 @@ pub struct ManifestError {
 pub fn parse_manifest(text: &str) -> Result<Vec<(String, Sha256)>, ManifestError> {
     let mut out: Vec<(String, Sha256)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for (i, raw) in text.split_inclusive('\n').enumerate() {
-        let line_no = i + 1;
-        let line = raw.strip_suffix('\n').unwrap_or(raw);
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.is_empty() {
-            return Err(ManifestError {
-                line: line_no,
-                problem: "empty line".into(),
-            });
+    for line in manifest_lines(text) {
+        let line = line?;
+        if !seen.insert(line.path.clone()) {
+            return Err(line.twice());
         }
-        let (digest, path) = line.split_once([' ', '\t']).ok_or_else(|| ManifestError {
-            line: line_no,
-            problem: "no separator between digest and path".into(),
-        })?;
-        let path = path.trim_start_matches([' ', '\t']);
-        let digest: Sha256 =
-            digest
-                .parse()
-                .map_err(|e: crate::digest::BadDigest| ManifestError {
-                    line: line_no,
-                    problem: e.to_string(),
-                })?;
-        if path.is_empty() {
-            return Err(ManifestError {
-                line: line_no,
-                problem: "no path".into(),
-            });
-        }
-        let path = decode_path(path);
-        if !seen.insert(path.clone()) {
-            return Err(ManifestError {
-                line: line_no,
-                problem: format!("{path} is listed twice"),
-            });
-        }
-        out.push((path, digest));
+        out.push((line.path.into_owned(), line.sha256));
     }
     Ok(out)
+}
+
+/// One line of a manifest, its path decoded (borrowed from the text where it needs no decoding).
+#[derive(Debug)]
+pub struct ManifestLine<'t> {
+    /// 1-based line number.
+    pub line: usize,
+    /// The path, `%`-decoded.
+    pub path: Cow<'t, str>,
+    /// The digest.
+    pub sha256: Sha256,
+}
+
+impl ManifestLine<'_> {
+    /// The error for this line's path appearing a second time.
+    pub fn twice(&self) -> ManifestError {
+        ManifestError {
+            line: self.line,
+            problem: format!("{} is listed twice", self.path),
+        }
+    }
+}
+
+/// The lines of a manifest, one at a time, without holding them: the syntax of
+/// [`parse_manifest`], but a path listed twice is for the caller to find.
+pub fn manifest_lines(text: &str) -> impl Iterator<Item = Result<ManifestLine<'_>, ManifestError>> {
+    text.split_inclusive('\n')
+        .enumerate()
+        .map(|(i, raw)| parse_manifest_line(i + 1, raw))
+}
+
+/// Parses line `line_no` of a manifest (`raw` with or without its line end).
+pub fn parse_manifest_line(line_no: usize, raw: &str) -> Result<ManifestLine<'_>, ManifestError> {
+    let line = raw.strip_suffix('\n').unwrap_or(raw);
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if line.is_empty() {
+        return Err(ManifestError {
+            line: line_no,
+            problem: "empty line".into(),
+        });
+    }
+    let (digest, path) = line.split_once([' ', '\t']).ok_or_else(|| ManifestError {
+        line: line_no,
+        problem: "no separator between digest and path".into(),
+    })?;
+    let path = path.trim_start_matches([' ', '\t']);
+    let digest: Sha256 = digest
+        .parse()
+        .map_err(|e: crate::digest::BadDigest| ManifestError {
+            line: line_no,
+            problem: e.to_string(),
+        })?;
+    if path.is_empty() {
+        return Err(ManifestError {
+            line: line_no,
+            problem: "no path".into(),
+        });
+    }
+    Ok(ManifestLine {
+        line: line_no,
+        path: decode_path_cow(path),
+        sha256: digest,
+    })
 }
 
 /// The metadata written to `bag-info.txt`.

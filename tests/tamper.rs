@@ -110,6 +110,42 @@ fn manifest_byte_flipped() {
 }
 
 #[test]
+fn manifest_malformed_is_one_finding() {
+    // The payload manifest is streamed a line at a time: a path listed twice at its end, or one
+    // line longer than any ZIP name could need, refuses the whole manifest with one finding,
+    // and no per-line finding from the lines before it leaks out.
+    let c = sealed();
+    let twice = c.variant("manifest-twice.zip", |e| {
+        let m = entry(e, "/manifest-sha256.txt");
+        // The first line's digest changed too: a payload.hash.mismatch that must not be reported.
+        m.data[0] = if m.data[0] == b'0' { b'1' } else { b'0' };
+        let first = m.data.split(|b| *b == b'\n').next().unwrap().to_vec();
+        m.data.extend_from_slice(&first);
+        m.data.push(b'\n');
+    });
+    let long = c.variant("manifest-long.zip", |e| {
+        let m = entry(e, "/manifest-sha256.txt");
+        let mut line = format!("{}  data/", "0".repeat(64)).into_bytes();
+        line.resize(300_000, b'x');
+        line.push(b'\n');
+        m.data.splice(0..0, line);
+    });
+    let trust = c.pubkey.to_str().unwrap();
+    for (bundle, says) in [(&twice, "listed twice"), (&long, "longer than")] {
+        c.expect(bundle, &["manifest.invalid", "tag.hash.mismatch"]);
+        let (_, found) = verify_codes(bundle, &["--trust", trust]);
+        assert!(
+            !found.iter().any(|f| f.starts_with("payload.")),
+            "nothing per line once the manifest is malformed: {found:?}"
+        );
+        let out =
+            common::run(common::bin().args(["verify", bundle.to_str().unwrap(), "--trust", trust]));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(says), "the finding says {says:?}: {text}");
+    }
+}
+
+#[test]
 fn tagmanifest_byte_flipped() {
     let c = sealed();
     let v = c.variant("tagmanifest.zip", |e| {

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::entry::{EntryReader, identity, open_listed};
 use super::structure::{self, Record};
@@ -50,7 +51,9 @@ pub struct ZipBundle {
     reader: Box<dyn ReadSeek>,
     /// The file on disk, when it is one (for reading entries in place).
     path: Option<PathBuf>,
-    records: Vec<Record>,
+    /// Where each entry's data lies, by entry index (the full records are dropped once the
+    /// entries are checked: this is all reading needs, 40 bytes an entry).
+    slots: Arc<[Slot]>,
 }
 
 /// Where one ZIP entry's data lies, for [`ParallelOpener`].
@@ -70,8 +73,8 @@ pub enum ParallelOpener {
     Zip {
         /// The file.
         path: PathBuf,
-        /// Each entry's data, by entry index.
-        slots: Vec<Slot>,
+        /// Each entry's data, by entry index (shared with the container).
+        slots: Arc<[Slot]>,
     },
     /// An unzipped folder.
     Dir(PathBuf),
@@ -159,11 +162,23 @@ pub fn open_reader(
     let layout = structure::read_layout(&mut reader, len, &mut problems)?;
     cross_check(&mut reader, &layout.records, &mut problems);
     let entries = check_entries(&layout.records, len, &mut problems);
+    let slots = layout
+        .records
+        .iter()
+        .map(|r| Slot {
+            data_start: r.data_start,
+            compressed: r.compressed,
+            size: r.size,
+            crc32: r.crc32,
+            method: r.method,
+        })
+        .collect();
+    drop(layout);
     Ok(Opened {
         container: Container::Zip(ZipBundle {
             reader,
             path,
-            records: layout.records,
+            slots,
         }),
         entries,
         problems,
@@ -228,7 +243,7 @@ fn cross_check(reader: &mut Box<dyn ReadSeek>, records: &[Record], problems: &mu
 
 /// The per-entry rules of docs/FORMAT.md §3.2, in order; returns the entries that may be read.
 fn check_entries(records: &[Record], len: u64, problems: &mut Vec<Problem>) -> Vec<EntryInfo> {
-    let mut entries = Vec::new();
+    let mut entries = Vec::with_capacity(records.len());
     let mut seen: HashSet<&[u8]> = HashSet::with_capacity(records.len());
     let bombs = bomb_entries(records);
     for (index, rec) in records.iter().enumerate() {
@@ -466,10 +481,10 @@ impl Container {
     /// declares, or (for a ZIP) at its end if the bytes do not match the entry's CRC-32.
     pub fn open_entry(&mut self, entry: &EntryInfo) -> Result<EntryReader<'_>, EntryError> {
         match self {
-            Container::Zip(ZipBundle {
-                reader, records, ..
-            }) => {
-                let rec = &records[entry.index];
+            Container::Zip(ZipBundle { reader, slots, .. }) => {
+                let rec = slots
+                    .get(entry.index)
+                    .ok_or_else(|| EntryError::Io(io::Error::other("no such entry")))?;
                 reader.seek(SeekFrom::Start(rec.data_start))?;
                 let raw = Read::take(&mut *reader, rec.compressed);
                 let inner: Box<dyn Read + Send + '_> = match rec.method {
@@ -516,20 +531,11 @@ impl Container {
         match self {
             Container::Zip(ZipBundle {
                 path: Some(path),
-                records,
+                slots,
                 ..
             }) => Some(ParallelOpener::Zip {
                 path: path.clone(),
-                slots: records
-                    .iter()
-                    .map(|r| Slot {
-                        data_start: r.data_start,
-                        compressed: r.compressed,
-                        size: r.size,
-                        crc32: r.crc32,
-                        method: r.method,
-                    })
-                    .collect(),
+                slots: Arc::clone(slots),
             }),
             Container::Zip(_) => None,
             Container::Dir(root) => Some(ParallelOpener::Dir(root.clone())),
@@ -541,8 +547,8 @@ impl Container {
     /// that is not a file on this machine.
     pub fn place(&self, entry: &EntryInfo) -> Option<EntryPlace> {
         match self {
-            Container::Zip(ZipBundle { path, records, .. }) => {
-                let rec = &records[entry.index];
+            Container::Zip(ZipBundle { path, slots, .. }) => {
+                let rec = slots.get(entry.index)?;
                 if rec.method != 0 {
                     return None;
                 }

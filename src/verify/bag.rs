@@ -1,13 +1,16 @@
 //! Steps 4 to 7 of docs/FORMAT.md §7: the BagIt files. `bagit.txt`, the payload manifest against
 //! the payload, the tag manifest against the tag files, and `bag-info.txt`'s Payload-Oxum.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
+use std::io::{self, BufRead, BufReader, Read};
+
+use super::evidence::Watch;
 use super::read::{Bag, File};
 use super::report::Findings;
 use crate::bag::{self, BAG_INFO, BAGIT, MANIFEST, TAGMANIFEST};
-use crate::bundle::printable;
-use crate::digest::Sha256;
+use crate::bundle::{Container, EntryError, printable};
+use crate::digest::{HashingReader, Sha256};
 use crate::evidence;
 use crate::finding::{Finding, code};
 
@@ -64,63 +67,209 @@ pub(super) fn check_declaration(bag: &Bag<'_>, findings: &mut Findings) {
     }
 }
 
-/// The payload manifest as parsed, keyed by the payload's own names.
+/// The payload manifest as parsed, beside the payload it describes: what it says of each payload
+/// file is kept in a table parallel to [`Bag::payload_entries`], so that a bag of a million files
+/// costs 33 bytes a file here, not a map of names.
 #[derive(Default)]
-pub(super) struct Manifest<'a> {
-    /// Paths that are payload files, and the SHA-256 the manifest gives each.
-    pub listed: HashMap<&'a str, Sha256>,
+pub(super) struct Manifest {
+    /// For each payload file (by its index in `payload_entries`), the SHA-256 the manifest gives.
+    listed: Vec<Option<Sha256>>,
     /// Paths the manifest lists that are not in the bundle (up to a few thousand are kept).
     pub absent: HashSet<String>,
+}
+
+impl Manifest {
+    /// The SHA-256 the manifest gives the payload file at `index` of `payload_entries`.
+    pub fn listed_at(&self, index: usize) -> Option<&Sha256> {
+        self.listed.get(index)?.as_ref()
+    }
+
+    /// Whether the payload file at bag path `path` is listed and its bytes match the manifest.
+    pub fn intact(&self, bag: &Bag<'_>, path: &str) -> bool {
+        bag.payload_index(path).is_some_and(|i| {
+            let actual = bag.payload.get(i).and_then(Option::as_ref);
+            matches!((self.listed_at(i), actual), (Some(want), Some(d)) if d.sha256 == *want)
+        })
+    }
 }
 
 /// At most this many absent paths are remembered (their findings are reported either way).
 const ABSENT_KEPT: usize = 10_000;
 
-/// Step 5: the payload manifest against the payload. Returns the parsed manifest.
-pub(super) fn check_payload_manifest<'a>(
-    bag: &Bag<'a>,
+/// The longest manifest line read: a ZIP name is at most 65,535 bytes, three times that
+/// `%`-encoded, plus the digest.
+const LINE_CAP: u64 = 4 * 65_536 + 128;
+
+/// What step 5 read.
+pub(super) struct Read5 {
+    /// The manifest, when every line parsed and no path is listed twice.
+    pub manifest: Option<Manifest>,
+    /// The SHA-256 of `manifest-sha256.txt`'s bytes, when every byte could be read.
+    pub sha256: Option<Sha256>,
+}
+
+/// Step 5: the payload manifest against the payload, streamed line by line (a bag of a million
+/// files has a manifest of about 100 MB, which is never held): each line's path is looked up
+/// among the payload files and its SHA-256 kept beside them. The file is hashed to its end for
+/// the tag manifest, whatever its lines say. A malformed manifest (a line that does not parse, a
+/// path listed twice, bytes that are not UTF-8) gets one finding and no others, as a stranger's
+/// verifier would refuse it whole.
+pub(super) fn check_payload_manifest(
+    container: &mut Container,
+    bag: &Bag<'_>,
     findings: &mut Findings,
-) -> Option<Manifest<'a>> {
-    let text = text(&bag.tags, MANIFEST, code::MANIFEST_INVALID, findings)?;
-    let parsed = match bag::parse_manifest(text) {
-        Ok(m) => m,
-        Err(e) => {
+) -> Read5 {
+    let mut out = Read5 {
+        manifest: None,
+        sha256: None,
+    };
+    let Some(entry) = bag.manifest else {
+        if !findings.has_error_at(MANIFEST) {
             findings.error(
                 code::MANIFEST_INVALID,
                 MANIFEST,
-                format!("{MANIFEST} is malformed: {e}"),
+                format!("{MANIFEST} is missing"),
             );
-            return None;
+        }
+        return out;
+    };
+    let reader = match container.open_entry(entry) {
+        Ok(r) => r,
+        Err(error) => {
+            findings.error(
+                super::read::entry_error_code(&error),
+                MANIFEST,
+                format!("cannot be read: {error}"),
+            );
+            return out;
         }
     };
-    let mut manifest = Manifest::default();
-    for (path, expected) in parsed {
-        if !path.starts_with("data/") {
+    let mut hashing = HashingReader::new(Watch {
+        inner: reader,
+        error: None,
+    });
+    let mut lines = BufReader::with_capacity(1 << 16, &mut hashing);
+    let mut compare = Compare {
+        bag,
+        manifest: Manifest {
+            listed: vec![None; bag.payload_entries.len()],
+            absent: HashSet::new(),
+        },
+        others: HashSet::new(),
+        findings: Findings::default(),
+        before: findings,
+    };
+    let mut malformed = None;
+    let mut line = Vec::new();
+    for line_no in 1.. {
+        line.clear();
+        match (&mut lines).take(LINE_CAP).read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if !line.ends_with(b"\n") && line.len() as u64 == LINE_CAP {
+            malformed = Some(format!(
+                "{MANIFEST} is malformed: line {line_no} is longer than {LINE_CAP} bytes"
+            ));
+            break;
+        }
+        let Ok(text) = std::str::from_utf8(&line) else {
+            malformed = Some(format!("{MANIFEST} is not UTF-8"));
+            break;
+        };
+        if let Err(e) = bag::parse_manifest_line(line_no, text).and_then(|l| compare.line(l)) {
+            malformed = Some(format!("{MANIFEST} is malformed: {e}"));
+            break;
+        }
+    }
+    drop(lines);
+    // Hash to the end whatever the lines said, so that the tag manifest check says whether the
+    // bytes are the ones sealed.
+    let _ = io::copy(&mut hashing, &mut io::sink());
+    let (digests, watch) = hashing.into_parts();
+    if let Some(error) = watch.error {
+        let (code, message) = match EntryError::within(&error) {
+            Some(e) => (super::read::entry_error_code(e), e.to_string()),
+            None => (code::BUNDLE_ENTRY_UNREADABLE, error.to_string()),
+        };
+        findings.error(code, MANIFEST, format!("cannot be read: {message}"));
+        return out;
+    }
+    out.sha256 = Some(digests.sha256);
+    if let Some(message) = malformed {
+        findings.error(code::MANIFEST_INVALID, MANIFEST, message);
+        return out;
+    }
+    let Compare {
+        manifest,
+        findings: compared,
+        ..
+    } = compare;
+    findings.absorb(compared);
+    for (i, (path, _)) in bag.payload_entries.iter().enumerate() {
+        if manifest.listed[i].is_none() {
             findings.error(
+                code::PAYLOAD_UNLISTED,
+                printable(path),
+                "in the bundle's data/ folder, but not listed in the manifest",
+            );
+        }
+    }
+    out.manifest = Some(manifest);
+    out
+}
+
+/// Compares manifest lines, one at a time, with the payload.
+struct Compare<'b, 'a> {
+    bag: &'b Bag<'a>,
+    manifest: Manifest,
+    /// Listed paths that are not payload files, to find one listed twice.
+    others: HashSet<String>,
+    /// What the lines showed; kept apart until the whole manifest proves well formed.
+    findings: Findings,
+    /// What the steps before found.
+    before: &'b Findings,
+}
+
+impl Compare<'_, '_> {
+    fn line(&mut self, line: bag::ManifestLine<'_>) -> Result<(), bag::ManifestError> {
+        let index = self.bag.payload_index(&line.path);
+        let first = match index {
+            Some(i) => self.manifest.listed[i].replace(line.sha256).is_none(),
+            None => self.others.insert(line.path.to_string()),
+        };
+        if !first {
+            return Err(line.twice());
+        }
+        let path = line.path;
+        if !path.starts_with("data/") {
+            self.findings.error(
                 code::MANIFEST_INVALID,
                 printable(&path),
                 "the manifest lists a file outside data/",
             );
-            continue;
+            return Ok(());
         }
-        let Some((key, _)) = bag.payload_key(&path) else {
+        let Some(i) = index else {
             // It may exist but have been unreadable; that has its own finding already.
-            if !findings.has_error_at(&printable(&path)) {
-                findings.error(
+            let shown = printable(&path);
+            if !self.before.has_error_at(&shown) && !self.findings.has_error_at(&shown) {
+                self.findings.error(
                     code::PAYLOAD_MISSING,
-                    printable(&path),
+                    shown,
                     "listed in the manifest, but not in the bundle",
                 );
             }
-            if manifest.absent.len() < ABSENT_KEPT {
-                manifest.absent.insert(path);
+            if self.manifest.absent.len() < ABSENT_KEPT {
+                self.manifest.absent.insert(path.into_owned());
             }
-            continue;
+            return Ok(());
         };
-        manifest.listed.insert(key, expected);
-        match bag.payload_digests(key) {
+        let key = self.bag.payload_entries[i].0;
+        let expected = line.sha256;
+        match self.bag.payload.get(i).and_then(Option::as_ref) {
             Some(actual) if actual.sha256 == expected => {}
-            Some(actual) => findings.push(
+            Some(actual) => self.findings.push(
                 Finding::error(
                     code::PAYLOAD_HASH_MISMATCH,
                     printable(key),
@@ -133,24 +282,15 @@ pub(super) fn check_payload_manifest<'a>(
             ),
             None => {}
         }
+        Ok(())
     }
-    for (path, _) in &bag.payload_entries {
-        if !manifest.listed.contains_key(path) {
-            findings.error(
-                code::PAYLOAD_UNLISTED,
-                printable(path),
-                "in the bundle's data/ folder, but not listed in the manifest",
-            );
-        }
-    }
-    Some(manifest)
 }
 
 /// Step 6: the tag manifest against the tag files. Returns whether every tag file it must cover
 /// matched.
 pub(super) fn check_tag_manifest(
     bag: &Bag<'_>,
-    evidence_sha256: Option<Sha256>,
+    streamed: [(&str, Option<Sha256>); 2],
     findings: &mut Findings,
 ) -> HashSet<String> {
     let mut matched = HashSet::new();
@@ -180,10 +320,9 @@ pub(super) fn check_tag_manifest(
             continue;
         }
         covered.insert(path.as_str());
-        let found = if path == evidence::FILE_NAME {
-            evidence_sha256
-        } else {
-            bag.tags.get(path).map(|t| t.sha256)
+        let found = match streamed.iter().find(|(name, _)| name == path) {
+            Some((_, sha256)) => *sha256,
+            None => bag.tags.get(path).map(|t| t.sha256),
         };
         match found {
             Some(t) if t == *expected => {
@@ -208,7 +347,9 @@ pub(super) fn check_tag_manifest(
         }
     }
     let present = |name: &str| {
-        bag.tags.contains_key(name) || (name == evidence::FILE_NAME && bag.evidence.is_some())
+        bag.tags.contains_key(name)
+            || (name == evidence::FILE_NAME && bag.evidence.is_some())
+            || (name == MANIFEST && bag.manifest.is_some())
     };
     for required in COVERED_TAGS {
         if !present(required) && !covered.contains(required) {

@@ -33,7 +33,7 @@ pub(super) struct Read8 {
 pub(super) fn check_evidence<'a>(
     container: &mut Container,
     bag: &Bag<'a>,
-    manifest: Option<&Manifest<'a>>,
+    manifest: Option<&Manifest>,
     keep: usize,
     findings: &mut Findings,
 ) -> Read8 {
@@ -70,7 +70,7 @@ pub(super) fn check_evidence<'a>(
     let mut compare = Compare {
         bag,
         manifest,
-        seen: HashSet::new(),
+        seen: vec![false; bag.payload_entries.len()],
         stray: HashSet::new(),
         findings: Findings::default(),
     };
@@ -116,21 +116,21 @@ pub(super) fn check_evidence<'a>(
     out
 }
 
-/// Keeps the first error the entry reader returned (the parser only keeps its kind).
-struct Watch<R> {
-    inner: R,
-    error: Option<io::Error>,
+/// Keeps the first error the entry reader returned (a parser above it may keep only its kind).
+pub(super) struct Watch<R> {
+    pub inner: R,
+    pub error: Option<io::Error>,
 }
 
 impl<R: Read> Read for Watch<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.error.is_some() {
-            return Err(io::Error::other("evidence.json could not be read"));
+            return Err(io::Error::other("the file could not be read"));
         }
         self.inner.read(buf).map_err(|e| {
             let kind = e.kind();
             self.error = Some(e);
-            io::Error::new(kind, "evidence.json could not be read")
+            io::Error::new(kind, "the file could not be read")
         })
     }
 }
@@ -138,9 +138,9 @@ impl<R: Read> Read for Watch<R> {
 /// Compares items, one at a time, with the manifest and the payload.
 struct Compare<'a, 'f> {
     bag: &'f Bag<'a>,
-    manifest: Option<&'f Manifest<'a>>,
-    /// Payload paths already listed by an item.
-    seen: HashSet<&'a str>,
+    manifest: Option<&'f Manifest>,
+    /// Which payload files (by index in `payload_entries`) an item has listed already.
+    seen: Vec<bool>,
     /// Item paths that are not payload files (bounded).
     stray: HashSet<String>,
     findings: Findings,
@@ -149,9 +149,10 @@ struct Compare<'a, 'f> {
 impl<'a> Compare<'a, '_> {
     fn item(&mut self, item: &Item) {
         let shown = printable(&item.path);
-        let entry = self.bag.payload_key(&item.path);
-        let first = match entry {
-            Some((key, _)) => self.seen.insert(key),
+        let index = self.bag.payload_index(&item.path);
+        let entry = index.map(|i| self.bag.payload_entries[i]);
+        let first = match index {
+            Some(i) => !std::mem::replace(&mut self.seen[i], true),
             None if self.stray.len() < STRAY_KEPT => self.stray.insert(item.path.clone()),
             None => !self.stray.contains(&item.path),
         };
@@ -178,7 +179,7 @@ impl<'a> Compare<'a, '_> {
         let Some(manifest) = self.manifest else {
             return;
         };
-        let listed = entry.and_then(|(key, _)| manifest.listed.get(key));
+        let listed = index.and_then(|i| manifest.listed_at(i));
         match listed {
             Some(d) if *d == item.sha256 => {}
             Some(d) => self.findings.push(
@@ -204,8 +205,8 @@ impl<'a> Compare<'a, '_> {
         let Some(manifest) = self.manifest else {
             return;
         };
-        for (path, _) in &self.bag.payload_entries {
-            if manifest.listed.contains_key(path) && !self.seen.contains(path) {
+        for (i, (path, _)) in self.bag.payload_entries.iter().enumerate() {
+            if manifest.listed_at(i).is_some() && !self.seen[i] {
                 self.findings.error(
                     code::EVIDENCE_MISMATCH,
                     printable(path),
@@ -226,7 +227,7 @@ impl<'a> Compare<'a, '_> {
 }
 
 /// The payload files as `evidence.json` lists them, each marked whether its bytes matched.
-pub(super) fn recordings(ev: &Evidence, intact: &HashSet<&str>) -> Vec<Recording> {
+pub(super) fn recordings(ev: &Evidence, intact: impl Fn(&str) -> bool) -> Vec<Recording> {
     ev.items
         .iter()
         .map(|item| Recording {
@@ -234,7 +235,7 @@ pub(super) fn recordings(ev: &Evidence, intact: &HashSet<&str>) -> Vec<Recording
             name: item.original.name.clone(),
             size: item.size,
             sha256: item.sha256.to_hex(),
-            intact: intact.contains(item.path.as_str()),
+            intact: intact(&item.path),
             format: item.media.as_ref().map(|m| match &m.codec {
                 Some(c) => format!("{} / {c}", m.container),
                 None => m.container.clone(),

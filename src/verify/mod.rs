@@ -209,7 +209,8 @@ fn check(
     // Steps 4, 5 and 8 (`evidence.json`, streamed once against the manifest), then 6 and 7
     // (the tag manifest needs the hash of `evidence.json`, which step 8 measures).
     bag::check_declaration(&bag, findings);
-    let manifest = bag::check_payload_manifest(&bag, findings);
+    let read5 = bag::check_payload_manifest(&mut container, &bag, findings);
+    let manifest = read5.manifest;
     // --deep compares every item, so it keeps them all; otherwise only the report's share.
     let keep = if options.deep.is_some() {
         usize::MAX
@@ -218,22 +219,21 @@ fn check(
     };
     let read8 = evidence::check_evidence(&mut container, &bag, manifest.as_ref(), keep, findings);
     let evidence = read8.evidence;
-    let tags_matched = bag::check_tag_manifest(&bag, read8.sha256, findings);
+    let tags_matched = bag::check_tag_manifest(
+        &bag,
+        [
+            (crate::evidence::FILE_NAME, read8.sha256),
+            (crate::bag::MANIFEST, read5.sha256),
+        ],
+        findings,
+    );
     bag::check_bag_info(&bag, findings);
     // Step 9: custody.
     let tagmanifest = bag.tags.get(crate::bag::TAGMANIFEST).map(|t| t.sha256);
     let custody = custody::check_custody(&bag, tagmanifest, options, findings);
-    let intact: HashSet<&str> = manifest
-        .iter()
-        .flat_map(|m| m.listed.iter())
-        .filter(|(path, want)| {
-            bag.payload_digests(path)
-                .is_some_and(|d| d.sha256 == **want)
-        })
-        .map(|(path, _)| *path)
-        .collect();
+    let intact = |path: &str| manifest.as_ref().is_some_and(|m| m.intact(&bag, path));
     if let Some(ev) = &evidence {
-        report.recordings = evidence::recordings(ev, &intact);
+        report.recordings = evidence::recordings(ev, intact);
         report.recordings_total = read8.items_total;
         report.claims = Some(Claims {
             case: ev.case.clone(),

@@ -38,12 +38,15 @@ pub(super) struct File {
 pub(super) struct Bag<'a> {
     /// The bag's name (its top-level folder).
     pub name: String,
-    /// Tag files by bag path (all but `evidence.json`, which is streamed in step 8).
+    /// Tag files by bag path (all but `manifest-sha256.txt` and `evidence.json`, which steps 5
+    /// and 8 stream).
     pub tags: BTreeMap<String, File>,
     /// Custody files by bag path.
     pub custody: BTreeMap<String, File>,
     /// `evidence.json`'s entry, read in step 8.
     pub evidence: Option<&'a EntryInfo>,
+    /// `manifest-sha256.txt`'s entry, streamed in step 5.
+    pub manifest: Option<&'a EntryInfo>,
     /// The digests of each of `payload_entries` whose bytes could all be read (same order).
     pub payload: Vec<Option<Digests>>,
     /// Payload entries by bag path, in container order.
@@ -61,19 +64,19 @@ impl<'a> Bag<'a> {
 
     /// The digests of the payload file at bag path `path`, if its bytes could all be read.
     pub fn payload_digests(&self, path: &str) -> Option<&Digests> {
-        let i = self
-            .payload_entries
-            .binary_search_by(|(p, _)| (*p).cmp(path))
-            .ok()?;
-        self.payload.get(i)?.as_ref()
+        self.payload.get(self.payload_index(path)?)?.as_ref()
     }
 
     /// The payload entry at bag path `path`, with the path as the bag holds it.
     pub fn payload_key(&self, path: &str) -> Option<(&'a str, &'a EntryInfo)> {
+        self.payload_index(path).map(|i| self.payload_entries[i])
+    }
+
+    /// Where the payload file at bag path `path` is in `payload_entries` (sorted by path).
+    pub fn payload_index(&self, path: &str) -> Option<usize> {
         self.payload_entries
             .binary_search_by(|(p, _)| (*p).cmp(path))
             .ok()
-            .map(|i| self.payload_entries[i])
     }
 }
 
@@ -206,6 +209,10 @@ pub(super) fn read_bag<'a>(
         let shown = bundle::printable(rel);
         if rel == crate::evidence::FILE_NAME {
             bag.evidence = Some(e);
+            continue;
+        }
+        if rel == crate::bag::MANIFEST {
+            bag.manifest = Some(e);
             continue;
         }
         let Some(cap) = cap_for(rel) else {
