@@ -25,12 +25,8 @@ fn tiny_files(dir: &Path, n: usize) {
     }
 }
 
-/// Runs earwitness with `args` under `/usr/bin/time`; its exit code and peak RSS in KiB.
-fn measured(args: &[&std::ffi::OsStr]) -> (i32, u64) {
-    measured_within(args, None)
-}
-
-/// [`measured`], with the address space of `/usr/bin/time` and of earwitness under it (and of
+/// Runs earwitness with `args` under `/usr/bin/time`; its exit code and peak RSS in KiB. The
+/// address space of `/usr/bin/time` and of earwitness under it (and of
 /// its decode workers, which inherit it) limited to `limit` bytes when given.
 fn measured_within(args: &[&std::ffi::OsStr], limit: Option<u64>) -> (i32, u64) {
     let template = bin();
