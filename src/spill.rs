@@ -1,6 +1,7 @@
 //! Spill files: records written once, in order, to an unnamed temporary file, then read back once
 //! as a stream. They keep what a seal writes per file (the items of `evidence.json`, the lines of
-//! `manifest-sha256.txt`) out of memory, however many files there are.
+//! `manifest-sha256.txt`, the ZIP's central-directory records) out of memory, however many files
+//! there are.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, Write};

@@ -14,6 +14,7 @@ mod names;
 pub mod read;
 mod structure;
 pub mod write;
+mod zipwrite;
 
 use std::io;
 

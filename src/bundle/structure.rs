@@ -10,20 +10,20 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use super::{Problem, ProblemKind};
 
 pub(super) const LOCAL_SIG: u32 = 0x0403_4b50;
-const CENTRAL_SIG: u32 = 0x0201_4b50;
-const EOCD_SIG: u32 = 0x0605_4b50;
-const ZIP64_EOCD_SIG: u32 = 0x0606_4b50;
-const ZIP64_LOCATOR_SIG: u32 = 0x0706_4b50;
+pub(super) const CENTRAL_SIG: u32 = 0x0201_4b50;
+pub(super) const EOCD_SIG: u32 = 0x0605_4b50;
+pub(super) const ZIP64_EOCD_SIG: u32 = 0x0606_4b50;
+pub(super) const ZIP64_LOCATOR_SIG: u32 = 0x0706_4b50;
 pub(super) const DESCRIPTOR_SIG: u32 = 0x0807_4b50;
 const EOCD_LEN: u64 = 22;
 const LOCATOR_LEN: u64 = 20;
 pub(super) const LOCAL_LEN: u64 = 30;
-const CENTRAL_LEN: usize = 46;
+pub(super) const CENTRAL_LEN: usize = 46;
 /// The general-purpose flag bits a bundle may use: 0 (encrypted, refused later with its own code),
 /// 1 and 2 (deflate options), 3 (data descriptor), 11 (UTF-8 names).
 pub(super) const KNOWN_FLAGS: u16 = 0b0000_1000_0000_1111;
 pub(super) const FLAG_DESCRIPTOR: u16 = 1 << 3;
-const FLAG_UTF8: u16 = 1 << 11;
+pub(super) const FLAG_UTF8: u16 = 1 << 11;
 pub(super) const ZIP64_EXTRA: u16 = 0x0001;
 pub(super) const UNICODE_PATH_EXTRA: u16 = 0x7075;
 
@@ -100,12 +100,15 @@ pub(super) fn read_at<R: Read + Seek>(r: &mut R, at: u64, buf: &mut [u8]) -> io:
 }
 
 /// The values of the end of central directory, after ZIP64.
-struct End {
-    entries: u64,
-    cd_size: u64,
-    cd_offset: u64,
+pub(super) struct End {
+    /// How many entries the directory holds.
+    pub entries: u64,
+    /// The directory's size in bytes.
+    pub cd_size: u64,
+    /// Where the directory starts.
+    pub cd_offset: u64,
     /// Where the central directory must end: the ZIP64 end record, or the classic one.
-    cd_end: u64,
+    pub cd_end: u64,
 }
 
 /// Reads the structure of a ZIP file of `len` bytes. `Err` when it cannot be read as a ZIP at all;
@@ -267,6 +270,26 @@ fn read_end<R: Read + Seek>(
         return Err(unreadable("the central directory starts after its end"));
     }
     Ok(end)
+}
+
+/// Where the central directory of a ZIP of `len` bytes lies and how many entries its end records
+/// count, read as strictly as [`read_layout`] reads them, for appending to a bundle: an error (with
+/// the first reason) for anything that read reports about the end records, among them a comment or
+/// bytes after the end record, and a directory that does not end exactly where the end records
+/// begin.
+pub(super) fn directory_place<R: Read + Seek>(r: &mut R, len: u64) -> io::Result<End> {
+    let refused = |message: String| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("cannot append to this ZIP file: {message}"),
+        )
+    };
+    let mut problems = Vec::new();
+    let end = read_end(r, len, &mut problems).map_err(|p| refused(p.message))?;
+    match problems.into_iter().next() {
+        Some(p) => Err(refused(p.message)),
+        None => Ok(end),
+    }
 }
 
 /// Parses `extra` (a sequence of id, length, data), calling `each` for every field. `Err` when the

@@ -1,25 +1,26 @@
 //! Writing a bundle ZIP: stored entries, a fixed timestamp and permissions, in the order they are
 //! added, into a temporary file beside the output (see [`crate::atomic`]); and appending entries
-//! to an existing bundle without rewriting anything already in it. With the test-only fault
-//! switches ([`crate::faults`]) writes can be made to fail as on a full or failing disk.
+//! to an existing bundle without rewriting anything already in it. The ZIP itself is written by
+//! `bundle/zipwrite.rs`, whose memory does not grow with the number of entries. With the test-only
+//! fault switches ([`crate::faults`]) writes can be made to fail as on a full or failing disk.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
+use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::Path;
 
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipArchive, ZipWriter};
-
+use super::zipwrite::{DosTime, ZipOut};
 use crate::atomic;
-use crate::digest::{Digests, copy_hashed};
+use crate::digest::{Digests, copy_hashed, copy_hashed_pipelined};
+use crate::spill::Spill;
 
 /// Entries at least this large are written with ZIP64 headers.
 const ZIP64_THRESHOLD: u64 = 0xFFFF_0000;
 
 /// Writes a bundle's entries, in the order they are added, into a temporary ZIP file.
+///
+/// Entry names must be unique; nothing here keeps them to check (see `zipwrite::ZipOut`).
 pub struct BundleWriter {
-    zip: ZipWriter<BufWriter<Sink>>,
-    options: SimpleFileOptions,
+    zip: ZipOut<BufWriter<Sink>>,
 }
 
 /// The temporary bundle file, with the optional injected faults.
@@ -29,8 +30,9 @@ struct Sink {
     limit: Option<u64>,
     fail_sync: bool,
     /// Set by the first write error. The error has gone to the caller, which abandons the file;
-    /// from then on writes are discarded, so that the ZIP writer's drop does not write (or
-    /// complain) into a file that is about to be deleted. [`Sink::sync`] refuses a poisoned file.
+    /// from then on writes are discarded, so that the buffer in front of it does not write (or
+    /// complain) into a file that is about to be deleted when it is dropped. [`Sink::sync`]
+    /// refuses a poisoned file.
     poisoned: bool,
     /// The position and length as the ZIP writer sees them (kept up to date in both states, so a
     /// poisoned sink can still answer seeks consistently).
@@ -124,14 +126,9 @@ impl BundleWriter {
     /// Starts a bundle that will become `output`; every entry gets `mtime` as its timestamp.
     pub fn create(output: &Path, mtime: jiff::Timestamp) -> io::Result<Self> {
         let tmp = atomic::temp_beside(output, 0o644)?;
-        let options = SimpleFileOptions::default()
-            .compression_method(CompressionMethod::Stored)
-            .last_modified_time(zip_time(mtime))
-            .unix_permissions(0o644)
-            .system(zip::System::Unix);
+        let directory = Spill::new_in(atomic::parent_dir(output))?;
         Ok(BundleWriter {
-            zip: ZipWriter::new(BufWriter::with_capacity(1 << 20, Sink::new(tmp))),
-            options,
+            zip: ZipOut::new(sink(tmp), DosTime::of(mtime), directory),
         })
     }
 
@@ -142,13 +139,7 @@ impl BundleWriter {
         expected_len: u64,
         reader: impl Read,
     ) -> io::Result<Digests> {
-        let options = self.options.large_file(expected_len >= ZIP64_THRESHOLD);
-        self.zip.start_file(name, options).map_err(zip_io)?;
-        if expected_len >= crate::digest::PIPELINE_MIN {
-            crate::digest::copy_hashed_pipelined(reader, &mut self.zip)
-        } else {
-            copy_hashed(reader, &mut self.zip)
-        }
+        self.add_entry(name, expected_len >= ZIP64_THRESHOLD, expected_len, reader)
     }
 
     /// Adds an entry with the given bytes, stored.
@@ -156,69 +147,308 @@ impl BundleWriter {
         self.add_stream(name, bytes.len() as u64, bytes)
     }
 
+    /// [`BundleWriter::add_stream`] with the choice of ZIP64 headers (`large`) made by the caller.
+    fn add_entry(
+        &mut self,
+        name: &str,
+        large: bool,
+        expected_len: u64,
+        reader: impl Read,
+    ) -> io::Result<Digests> {
+        self.zip.add(name, large, |out| {
+            if expected_len >= crate::digest::PIPELINE_MIN {
+                copy_hashed_pipelined(reader, out)
+            } else {
+                copy_hashed(reader, out)
+            }
+        })
+    }
+
     /// Writes the central directory and fsyncs. The bundle is complete but still temporary.
     pub fn finish(self) -> io::Result<tempfile::NamedTempFile> {
-        let buffered = self.zip.finish().map_err(zip_io)?;
+        let buffered = self.zip.finish()?;
         buffered.into_inner().map_err(|e| e.into_error())?.sync()
     }
 }
 
-fn zip_io(e: zip::result::ZipError) -> io::Error {
-    match e {
-        zip::result::ZipError::Io(e) => e,
-        other => io::Error::other(other),
-    }
+/// The temporary file behind a 1 MiB buffer.
+fn sink(tmp: tempfile::NamedTempFile) -> BufWriter<Sink> {
+    BufWriter::with_capacity(1 << 20, Sink::new(tmp))
 }
 
-/// A ZIP timestamp (DOS time, two-second resolution, years 1980 to 2107) from a UTC instant.
-fn zip_time(t: jiff::Timestamp) -> zip::DateTime {
-    let c = jiff::tz::Offset::UTC.to_datetime(t);
-    // DOS time covers 1980 to 2107; outside that, the earliest DOS time stands in.
-    let Some(year) = u16::try_from(c.year())
-        .ok()
-        .filter(|y| (1980..=2107).contains(y))
-    else {
-        return zip::DateTime::default();
-    };
-    zip::DateTime::from_date_and_time(
-        year,
-        c.month() as u8,
-        c.day() as u8,
-        c.hour() as u8,
-        c.minute() as u8,
-        c.second() as u8,
-    )
-    .unwrap_or_default()
-}
-
-/// Appends entries to an existing bundle ZIP, atomically: every existing entry is copied raw
-/// (byte for byte, never recompressed) into a temporary file beside it, then the new entries are
-/// added, stored, with timestamp `mtime`. Returns the complete, fsynced temporary file; the caller
-/// checks it and then [`persist`]s it over the original.
+/// Appends entries to an existing bundle ZIP, atomically, into a temporary file beside it: the
+/// old file's bytes up to its central directory are copied as they are (never recompressed), then
+/// the new entries are added, stored, with timestamp `mtime`, then the old directory's records are
+/// copied raw, followed by the new ones and a new end record. A file whose end records cannot be
+/// read, or do not agree with its directory, is refused (see `zipwrite::ZipOut::append_to`). Returns the
+/// complete, fsynced temporary file; the caller checks it and then [`persist`]s it over the
+/// original.
+///
+/// [`persist`]: crate::atomic::persist
 pub fn append(
     path: &Path,
     entries: &[(String, Vec<u8>)],
     mtime: jiff::Timestamp,
 ) -> io::Result<tempfile::NamedTempFile> {
-    let mut archive = ZipArchive::new(BufReader::new(File::open(path)?)).map_err(zip_io)?;
+    let old = File::open(path)?;
     let tmp = atomic::temp_beside(path, 0o644)?;
-    let mut zip = ZipWriter::new(BufWriter::with_capacity(1 << 20, Sink::new(tmp)));
-    for i in 0..archive.len() {
-        let entry = archive.by_index_raw(i).map_err(zip_io)?;
-        zip.raw_copy_file(entry).map_err(zip_io)?;
-    }
-    let options = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Stored)
-        .last_modified_time(zip_time(mtime))
-        .unix_permissions(0o644)
-        .system(zip::System::Unix);
+    let directory = Spill::new_in(atomic::parent_dir(path))?;
+    let mut writer = BundleWriter {
+        zip: ZipOut::append_to(sink(tmp), old, DosTime::of(mtime), directory)?,
+    };
     for (name, bytes) in entries {
-        zip.start_file(name.as_str(), options).map_err(zip_io)?;
-        zip.write_all(bytes)?;
+        // Appended entries are small (events, keys, time-stamp tokens): never ZIP64.
+        writer.add_entry(name, false, bytes.len() as u64, bytes.as_slice())?;
     }
-    zip.finish()
-        .map_err(zip_io)?
-        .into_inner()
-        .map_err(|e| e.into_error())?
-        .sync()
+    writer.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    //! The writer against the zip crate's `ZipWriter`, which wrote every bundle before it: the
+    //! same entries must give the same bytes.
+
+    use std::io::Cursor;
+
+    use zip::write::SimpleFileOptions;
+    use zip::{CompressionMethod, ZipArchive, ZipWriter};
+
+    use super::*;
+
+    /// An entry: name, bytes, and whether it gets ZIP64 headers.
+    type Entry<'a> = (&'a str, &'a [u8], bool);
+
+    fn at(seconds: i64) -> jiff::Timestamp {
+        jiff::Timestamp::from_second(seconds).unwrap()
+    }
+
+    /// The timestamp as it was handed to the zip crate.
+    fn zip_time(t: jiff::Timestamp) -> zip::DateTime {
+        let c = jiff::tz::Offset::UTC.to_datetime(t);
+        let Some(year) = u16::try_from(c.year())
+            .ok()
+            .filter(|y| (1980..=2107).contains(y))
+        else {
+            return zip::DateTime::default();
+        };
+        let [month, day, hour, minute, second] =
+            [c.month(), c.day(), c.hour(), c.minute(), c.second()].map(|v| v as u8);
+        zip::DateTime::from_date_and_time(year, month, day, hour, minute, second).unwrap()
+    }
+
+    fn options(mtime: jiff::Timestamp, large: bool) -> SimpleFileOptions {
+        SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Stored)
+            .last_modified_time(zip_time(mtime))
+            .unix_permissions(0o644)
+            .system(zip::System::Unix)
+            .large_file(large)
+    }
+
+    fn zip_crate(entries: &[Entry], mtime: jiff::Timestamp) -> Vec<u8> {
+        let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, bytes, large) in entries {
+            zip.start_file(*name, options(mtime, *large)).unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    /// The old `append`: every entry copied raw by the zip crate, then the new ones.
+    fn zip_crate_append(old: &[u8], entries: &[Entry], mtime: jiff::Timestamp) -> Vec<u8> {
+        let mut archive = ZipArchive::new(Cursor::new(old)).unwrap();
+        let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..archive.len() {
+            zip.raw_copy_file(archive.by_index_raw(i).unwrap()).unwrap();
+        }
+        for (name, bytes, _) in entries {
+            zip.start_file(*name, options(mtime, false)).unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    fn ours(dir: &Path, entries: &[Entry], mtime: jiff::Timestamp) -> Vec<u8> {
+        let mut writer = BundleWriter::create(&dir.join("b.zip"), mtime).unwrap();
+        for (name, bytes, large) in entries {
+            let digests = writer
+                .add_entry(name, *large, bytes.len() as u64, *bytes)
+                .unwrap();
+            assert_eq!(digests.len, bytes.len() as u64);
+            assert_eq!(digests.crc32, crc32fast::hash(bytes));
+            assert_eq!(digests.sha256, crate::digest::Sha256::of(bytes));
+        }
+        std::fs::read(writer.finish().unwrap().path()).unwrap()
+    }
+
+    fn same_as_the_zip_crate(entries: &[Entry], mtime: jiff::Timestamp) {
+        let dir = tempfile::tempdir().unwrap();
+        let expected = zip_crate(entries, mtime);
+        let got = ours(dir.path(), entries, mtime);
+        assert_eq!(got.len(), expected.len(), "lengths differ");
+        let first = got.iter().zip(&expected).position(|(a, b)| a != b);
+        assert_eq!(first, None, "the bytes first differ at this offset");
+    }
+
+    #[test]
+    fn ascii_names_at_several_times() {
+        let big: Vec<u8> = (0..(crate::digest::PIPELINE_MIN + 12345))
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        let entries: &[Entry] = &[
+            ("bag/bagit.txt", b"BagIt-Version: 1.0\n", false),
+            ("bag/data/originals/in/call.wav", &big, false),
+            ("bag/data/originals/in/notes.txt", b"a note\n", false),
+        ];
+        // 2025 at an odd second, the first and last DOS years, and both sides of them.
+        for seconds in [
+            1_761_177_601,
+            315_532_800,
+            315_532_799,
+            4_354_819_199,
+            4_354_819_200,
+        ] {
+            same_as_the_zip_crate(entries, at(seconds));
+        }
+    }
+
+    #[test]
+    fn a_non_ascii_name_gets_the_utf8_flag() {
+        let entries: &[Entry] = &[
+            (
+                "bag/data/originals/Café/録音 1.m4a",
+                b"not really audio",
+                false,
+            ),
+            ("bag/manifest-sha256.txt", b"x", false),
+        ];
+        same_as_the_zip_crate(entries, at(1_761_177_600));
+    }
+
+    #[test]
+    fn empty_entries() {
+        let entries: &[Entry] = &[("bag/empty", b"", false), ("bag/also-empty", b"", false)];
+        same_as_the_zip_crate(entries, at(1_761_177_600));
+        same_as_the_zip_crate(&[], at(1_761_177_600));
+    }
+
+    #[test]
+    fn zip64_headers_on_small_entries() {
+        let entries: &[Entry] = &[
+            ("bag/a", b"plain", false),
+            ("bag/large", b"small data, ZIP64 headers", true),
+            ("bag/large-empty", b"", true),
+            ("bag/z", b"plain again", false),
+        ];
+        same_as_the_zip_crate(entries, at(1_761_177_600));
+    }
+
+    fn many_names(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("bag/data/{i:05}")).collect()
+    }
+
+    #[test]
+    fn more_entries_than_the_end_record_can_count() {
+        let names = many_names(0xFFFF + 2);
+        let entries: Vec<Entry> = names
+            .iter()
+            .map(|n| (n.as_str(), &b""[..], false))
+            .collect();
+        same_as_the_zip_crate(&entries, at(1_761_177_600));
+    }
+
+    fn append_like_the_zip_crate(old: &[u8], added: &[Entry], mtime: jiff::Timestamp) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.zip");
+        std::fs::write(&path, old).unwrap();
+        let entries: Vec<(String, Vec<u8>)> = added
+            .iter()
+            .map(|(n, b, _)| (n.to_string(), b.to_vec()))
+            .collect();
+        let got = std::fs::read(append(&path, &entries, mtime).unwrap().path()).unwrap();
+        let expected = zip_crate_append(old, added, mtime);
+        assert_eq!(got.len(), expected.len(), "lengths differ");
+        let first = got.iter().zip(&expected).position(|(a, b)| a != b);
+        assert_eq!(first, None, "the bytes first differ at this offset");
+    }
+
+    #[test]
+    fn append_matches_a_raw_copy() {
+        let sealed = at(1_761_177_600);
+        let old: &[Entry] = &[
+            ("bag/bagit.txt", b"BagIt-Version: 1.0\n", false),
+            ("bag/data/originals/Café.txt", b"caf\xc3\xa9\n", false),
+            ("bag/custody/0001-sealed.json", b"{}\n", false),
+        ];
+        let added: &[Entry] = &[
+            ("bag/custody/0002-transferred.json", b"{\"n\": 2}\n", false),
+            ("bag/custody/0002-transferred.json.sig", &[7u8; 64], false),
+            ("bag/custody/0002 éè.tsr", b"", false),
+        ];
+        let old = zip_crate(old, sealed);
+        append_like_the_zip_crate(&old, added, at(1_761_264_001));
+        append_like_the_zip_crate(&old, &[], at(1_761_264_001));
+    }
+
+    #[test]
+    fn append_to_a_zip64_directory() {
+        // Old and new: ZIP64 end records, read from the old file and written anew.
+        let names = many_names(0xFFFF + 1);
+        let old: Vec<Entry> = names
+            .iter()
+            .map(|n| (n.as_str(), &b""[..], false))
+            .collect();
+        let old = zip_crate(&old, at(1_761_177_600));
+        append_like_the_zip_crate(&old, &[("bag/new", b"new", false)], at(1_761_264_000));
+    }
+
+    #[test]
+    fn append_refuses_a_zip_it_cannot_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.zip");
+        let good = zip_crate(&[("bag/a", b"a", false)], at(1_761_177_600));
+        let eocd = good.len() - 22;
+        let added = [("bag/b".to_string(), b"b".to_vec())];
+        let refused = |bytes: &[u8]| {
+            std::fs::write(&path, bytes).unwrap();
+            let e = append(&path, &added, at(1_761_177_600)).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{e}");
+            e.to_string()
+        };
+        // An archive comment.
+        let mut commented = good.clone();
+        commented[eocd + 20] = 3;
+        commented.extend_from_slice(b"hi!");
+        assert!(refused(&commented).contains("comment"));
+        // A directory that ends before the end record.
+        let mut gap = good[..eocd].to_vec();
+        gap.extend_from_slice(b"????");
+        gap.extend_from_slice(&good[eocd..]);
+        refused(&gap);
+        // An end record that counts two entries where the directory holds one.
+        let mut miscounted = good.clone();
+        miscounted[eocd + 8] = 2;
+        miscounted[eocd + 10] = 2;
+        assert!(refused(&miscounted).contains("directory holds 1"));
+        // No end record at all.
+        refused(&good[..eocd]);
+        // None of these left a file behind.
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1);
+    }
+
+    #[test]
+    fn an_entry_that_failed_spoils_the_zip() {
+        struct Failing;
+        impl Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                Err(io::Error::other("unreadable"))
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = BundleWriter::create(&dir.path().join("b.zip"), at(0)).unwrap();
+        assert!(writer.add_stream("a", 1, Failing).is_err());
+        assert!(writer.add_bytes("b", b"b").is_err());
+        assert!(writer.finish().is_err());
+    }
 }
