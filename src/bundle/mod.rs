@@ -8,6 +8,7 @@
 //! knows nothing of audio, manifests or finding codes: it reports [`Problem`]s and
 //! [`EntryError`]s, and `verify` decides what they mean.
 
+mod crosscheck;
 mod entry;
 mod local;
 mod names;

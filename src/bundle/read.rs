@@ -8,6 +8,7 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::crosscheck;
 use super::entry::{EntryReader, identity, open_listed};
 use super::structure::{self, Record};
 use super::{EntryError, Problem, ProblemKind, check_entry_name, names};
@@ -159,8 +160,9 @@ pub fn open_reader(
     path: Option<PathBuf>,
 ) -> Result<Opened, Problem> {
     let mut problems = Vec::new();
+    let library = crosscheck::library_view(&mut reader);
     let layout = structure::read_layout(&mut reader, len, &mut problems)?;
-    cross_check(&mut reader, &layout.records, &mut problems);
+    crosscheck::cross_check(library, &layout.records, &mut problems);
     let entries = check_entries(&layout.records, len, &mut problems);
     let slots = layout
         .records
@@ -183,62 +185,6 @@ pub fn open_reader(
         entries,
         problems,
     })
-}
-
-/// A second, independent reading: the zip crate must see the same entries, and (when the strict
-/// read found nothing) its own header-consistency check must pass too.
-fn cross_check(reader: &mut Box<dyn ReadSeek>, records: &[Record], problems: &mut Vec<Problem>) {
-    use zip::read::{ArchiveOffset, Config};
-    let quiet = problems.is_empty();
-    let mut names = HashSet::with_capacity(records.len());
-    if !records.iter().all(|r| names.insert(r.name.as_slice())) {
-        // The zip crate keeps one of two entries with the same name, so its list cannot match;
-        // duplicates get their own finding.
-        return;
-    }
-    let config = Config {
-        archive_offset: ArchiveOffset::Known(0),
-    };
-    let mut archive = match zip::ZipArchive::with_config(config, &mut *reader) {
-        Ok(a) => a,
-        Err(e) => {
-            if quiet {
-                problems.push(Problem::new(
-                    ProblemKind::DirectoryMismatch,
-                    None,
-                    format!("the zip library cannot read the archive that earwitness reads: {e}"),
-                ));
-            }
-            return;
-        }
-    };
-    let mut differ = archive.len() != records.len();
-    for (i, rec) in records.iter().enumerate().take(archive.len()) {
-        if let Ok(entry) = archive.by_index_raw(i) {
-            differ |= entry.name_raw() != rec.name.as_slice()
-                || entry.compressed_size() != rec.compressed
-                || entry.size() != rec.size
-                || entry.crc32() != rec.crc32
-                || entry.data_start() != Some(rec.data_start);
-        }
-    }
-    if differ {
-        if quiet {
-            problems.push(Problem::new(
-                ProblemKind::DirectoryMismatch,
-                None,
-                "the zip library lists other entries than the strict read: the archive is ambiguous",
-            ));
-        }
-        return;
-    }
-    if quiet && let Err(e) = archive.validate_header_consistency() {
-        problems.push(Problem::new(
-            ProblemKind::HeaderMismatch,
-            None,
-            format!("the zip library finds the headers inconsistent: {e}"),
-        ));
-    }
 }
 
 /// The per-entry rules of docs/FORMAT.md §3.2, in order; returns the entries that may be read.
