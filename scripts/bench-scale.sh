@@ -44,6 +44,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 rows=""
+make_ratios=""
+validate_ratios=""
+peaks=""
 for n in "${COUNTS[@]}"; do
   in=$S/in-$n
   [[ -d $in ]] || { echo "making $n files" >&2; make_files "$n" "$in"; }
@@ -60,8 +63,26 @@ for n in "${COUNTS[@]}"; do
   IFS=$'\t' read -r val_s val_k <<<"$(measure bagit.py --processes "$(nproc)" --validate "$S/bag-$n")"
   rm -rf "$S/bag-$n"
   rows+="| $n | $seal_s | $(mib "$seal_k") | $ver_s | $(mib "$ver_k") | $bag_s | $(mib "$bag_k") | $val_s | $(ratio "$bag_s" "$seal_s")× | $(ratio "$val_s" "$ver_s")× |"$'\n'
+  make_ratios+=" $(ratio "$bag_s" "$seal_s")"
+  validate_ratios+=" $(ratio "$val_s" "$ver_s")"
+  peaks+=" $n:$seal_k:$ver_k"
   echo "n=$n: seal ${seal_s} s ${seal_k} KiB; verify ${ver_s} s ${ver_k} KiB; bagit ${bag_s} s; validate ${val_s} s" >&2
 done
+
+# The verdicts of issue 15's targets for many files, from the rows above.
+verdicts=$(awk -v make="$make_ratios" -v val="$validate_ratios" -v peaks="$peaks" 'BEGIN {
+  nm = split(make, m, " "); nv = split(val, v, " "); np = split(peaks, p, " ")
+  lo = 1e9; for (i = 1; i <= nv; i++) if (v[i] + 0 < lo) lo = v[i] + 0
+  printf "- bagit.py --validate / verify, target >= 3x at every count: lowest %.2fx: **%s**\n", lo, (lo >= 3 ? "MET" : "NOT MET")
+  lo = 1e9; for (i = 1; i <= nm; i++) if (m[i] + 0 < lo) lo = m[i] + 0
+  printf "- bagit.py making a bag / seal (tiny files; the target of >= 3x is for the 10,000 clips of case 5): lowest %.2fx\n", lo
+  top = 0; for (i = 1; i <= np; i++) { split(p[i], f, ":"); if (f[2] + 0 > top) top = f[2] + 0; if (f[3] + 0 > top) top = f[3] + 0 }
+  split(p[1], a, ":"); split(p[np], z, ":")
+  printf "- peak RSS <= 64 MiB at every count: highest %.1f MiB: **%s**\n", top / 1024, (top <= 64 * 1024 ? "MET" : "NOT MET")
+  printf "- flat from %d to %d files: seal %.1f -> %.1f MiB (x%.2f), verify %.1f -> %.1f MiB (x%.2f) for %dx the files: **%s**\n", \
+    a[1], z[1], a[2] / 1024, z[2] / 1024, z[2] / a[2], a[3] / 1024, z[3] / 1024, z[3] / a[3], z[1] / a[1], \
+    ((z[2] <= 1.25 * a[2] && z[3] <= 1.25 * a[3]) ? "MET" : "NOT MET (memory still grows with the count)")
+}')
 
 section="<!-- scale:begin (written by scripts/bench-scale.sh; do not edit by hand) -->
 ## Many small files: memory and speed against the file count
@@ -74,7 +95,11 @@ checks it with \`--validate\`. A ratio above 1 means earwitness is faster.
 
 | files | seal s | seal peak MiB | verify s | verify peak MiB | bagit.py make s | bagit.py peak MiB | bagit.py --validate s | bagit make / seal | bagit validate / verify |
 |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
-${rows}<!-- scale:end -->"
+${rows}
+Targets of issue 15 for many files:
+
+${verdicts}
+<!-- scale:end -->"
 if [[ -f $REPORT ]] && grep -q '^<!-- scale:begin' "$REPORT"; then
   python3 - "$REPORT" "$section" <<'PY'
 import re, sys
