@@ -408,16 +408,18 @@ A("## Summary")
 A("")
 A("| case | measure | result | target | |")
 A("|---|---|---|---|---|")
-A(f"| 1. seal {mb(wav_b) / 1000:.1f} GB of WAV | seal / hash-plus-write limit | {f2(c1)}× | ≤ 1.3× | {met(c1 <= 1.3)} |")
+A(f"| 1. seal {mb(wav_b) / 1000:.1f} GB of WAV | seal / hash-plus-write limit | {f2(c1)}× | ≤ 1.10× (issue 15) | {met(c1 <= 1.10)} |")
 A(f"| 2. verify that bundle | verify / `openssl dgst -sha256` | {f2(c2)}× | ≤ 1.3× | {met(c2 <= 1.3)} |")
-A(f"| 3. seal {all_s / 3600:.0f} h of MP3 + AAC | seal / ffmpeg on all cores | {f2(c3)}× | none set | |")
+A(f"| 3. seal {all_s / 3600:.0f} h of MP3 + AAC | seal / ffmpeg on all cores | {f2(c3)}× | ≤ 0.89× (issue 15: keep) | {met(c3 <= 0.89)} |")
 A(f"| 4a. stock pipeline, WAV set | earwitness speed-up over pipeline | {f2(c4w)}× | ≥ 3× | {met(c4w >= 3)} |")
 A(f"| 4b. stock pipeline, MP3 + AAC set | earwitness speed-up over pipeline | {f2(c4c)}× | ≥ 3× | {met(c4c >= 3)} |")
 A(f"| 5. {n_clips:,} clips | earwitness speed-up over bagit.py | {f2(c5)}× | ≥ 3× | {met(c5 >= 3)} |")
 A(f"| 6. memory | highest peak RSS of any earwitness process | {mib(c6)} MiB | < 64 MiB | {met(c6 < 64 * 1024)} |")
 A(f"| SHA-NI | verify / openssl on one 1 GiB file | {ew_big:.2f} / {os_big:.2f} GB/s | both > 0.8 GB/s | {met(sha_ok)} |")
+A("| 8. many small files | bagit.py --validate / verify; peak RSS from 10,000 to 1,000,000 files | see the last section | ≥ 3×; ≤ 64 MiB and flat | |")
 A("")
-A("A speed-up below 1× means earwitness is slower.")
+A("A speed-up below 1× means earwitness is slower. Targets marked *issue 15* are that issue's (the "
+  "earlier targets of cases 1 and 3 were ≤ 1.3× and none); the others are unchanged.")
 A("")
 
 def table(case, rows, unit_bytes=None, base=None, base_label=""):
@@ -447,7 +449,7 @@ table("wav", [("ew-seal", "earwitness seal"), ("openssl", "openssl dgst -sha256 
               ("dd-fsync", "yardstick: `dd` of as many zero bytes + fsync")],
       unit_bytes=wav_b, base="limit", base_label="vs limit")
 best = min(walls("wav", "ew-seal")) / min(walls("wav", "limit"))
-A(f"**Target: seal ≤ 1.3 × the limit: {f2(c1)}× — {verdict(c1 <= 1.3)}** "
+A(f"**Target: seal ≤ 1.10 × the limit (issue 15; it was 1.3×): {f2(c1)}× — {verdict(c1 <= 1.10)}** "
   f"(against the limit with fsync: {f2(c1s)}×; fastest run against fastest run: {f2(best)}×).")
 A("")
 seal_cpu = cpu("wav", "ew-seal")
@@ -682,7 +684,11 @@ workers = max(int(r[5]) for r in rss_rows)
 txt = ("**What limits it.** The decode workers stay small (at most "
        f"{mib(workers)} MiB: they stream), and so does the parent for a few big files ({mib(others)} MiB "
        f"at most). The parent grows with the number of files: {mib(clip_parent)} MiB for "
-       f"{n_clips:,} clips, whose evidence.json alone is {int(M['EVIDENCE_CLIPS_BYTES']) / 1e6:.1f} MB")
+       f"{n_clips:,} clips. evidence.json ({int(M['EVIDENCE_CLIPS_BYTES']) / 1e6:.1f} MB here), the "
+       "manifest and the ZIP's central directory go through temporary files, not memory; what still "
+       "grows is the list of files the walk sorts (about 200 bytes a file) and, in the check of the "
+       "written bundle, the entry list with each entry's digests (about 300 bytes a file): the "
+       "section *Many small files* at the end measures it up to 100,000 files and more")
 faults = f"{res}/faults-seal-clips.txt"
 if os.path.exists(faults) and os.path.getsize(faults) > 0:
     fl = open(faults).read().strip().splitlines()
