@@ -48,7 +48,7 @@ pub(crate) fn read_back_and_commit(
     known: &Known,
 ) -> Result<(), CommitError> {
     let (check, _) =
-        verify::verify_path_with(tmp.path(), options, Some(known)).map_err(|source| {
+        verify::verify_path_with(tmp.path(), options, Some(known), false).map_err(|source| {
             CommitError::Io {
                 context: "cannot read back the bundle just written",
                 source,

@@ -90,6 +90,13 @@ pub struct Known {
 }
 
 impl Known {
+    /// Room for `n` paths, so that adding them never copies the list.
+    pub fn with_capacity(n: usize) -> Self {
+        Known {
+            entries: Vec::with_capacity(n),
+        }
+    }
+
     fn key(path: &str) -> u64 {
         let d = Sha256::of(path.as_bytes()).0;
         u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])

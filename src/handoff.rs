@@ -122,6 +122,7 @@ pub fn append_event(options: &HandoffOptions, signer: &Signer) -> Result<Appende
         &path,
         &verify::Options::trusting(options.trust.clone()),
         None,
+        true,
     )
     .map_err(io_err("cannot read the bundle"))?;
     if before.verdict == Verdict::Failed {

@@ -245,6 +245,7 @@ pub fn seal(
     }
 
     progress.stage("checking the written bundle");
+    give_back_freed_memory();
     let tmp = writer.finish().map_err(io_ctx(format!(
         "{}: cannot finish the bundle",
         options.output.display()
@@ -278,6 +279,18 @@ pub fn seal(
         findings_total: streamed.findings_total,
         tokens,
     })
+}
+
+/// Returns the memory freed by the writing phase (the walk's list of files, the copy buffers, the
+/// probe hand-over) to the operating system before the read-back check allocates its own. glibc
+/// keeps freed memory in each thread's arena otherwise, and the peak resident size of a seal of
+/// 100,000 files was then the sum of both phases rather than the larger of the two.
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory held by the allocator; it takes no pointer.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Refuses claims that could hide or reorder text when the bundle is shown.
@@ -367,7 +380,7 @@ fn stream_payload(
     let mut out = Streamed {
         evidence: ItemsWriter::new_in(dir).map_err(spill_err())?,
         manifest: Spill::new_in(dir).map_err(spill_err())?,
-        known: Known::default(),
+        known: Known::with_capacity(sources.len()),
         bytes: 0,
         findings: Vec::new(),
         findings_total: 0,

@@ -212,7 +212,7 @@ fn open(options: &TimestampOptions) -> Result<(PathBuf, Appendable, Report), Tim
     };
     // Through a symbolic link, update the file it points to; never replace the link.
     let path = std::fs::canonicalize(given).map_err(io_err("cannot find the bundle", given))?;
-    let (report, state) = verify::verify_path_with(&path, &verify::Options::default(), None)
+    let (report, state) = verify::verify_path_with(&path, &verify::Options::default(), None, true)
         .map_err(io_err("cannot read the bundle", given))?;
     if report.verdict == Verdict::Failed {
         return Err(TimestampError::Failed(Box::new(report)));

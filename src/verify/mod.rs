@@ -107,24 +107,26 @@ pub(crate) struct Appendable {
 /// Only when `path` itself cannot be opened. Everything about the bundle's content, including a
 /// file that is not a ZIP at all, is a finding in the report.
 pub fn verify_path(path: &Path, options: &Options) -> io::Result<Report> {
-    Ok(verify_path_with(path, options, None)?.0)
+    Ok(verify_path_with(path, options, None, false)?.0)
 }
 
-/// [`verify_path`], also returning what a hand-off needs. With `known` (digests measured while
-/// writing, by bag path), payload entries are not read again: their ZIP CRC-32 and size are
+/// [`verify_path`], also returning what a hand-off needs when `append` asks for it (it holds each
+/// payload file's digests, so a plain verify does not collect it). With `known` (digests measured
+/// while writing, by bag path), payload entries are not read again: their ZIP CRC-32 and size are
 /// compared with these instead, to check a bundle just written.
 pub(crate) fn verify_path_with(
     path: &Path,
     options: &Options,
     known: Option<&Known>,
+    append: bool,
 ) -> io::Result<(Report, Option<Appendable>)> {
     let label = crate::text::safe(&path.display().to_string()).into_owned();
-    Ok(run(bundle::open(path)?, &label, options, known))
+    Ok(run(bundle::open(path)?, &label, options, known, append))
 }
 
 /// Verifies a bundle ZIP held in memory (`--deep` needs a file, and is skipped).
 pub fn verify_bytes(bytes: Vec<u8>, options: &Options) -> Report {
-    run(bundle::open_bytes(bytes), "<memory>", options, None).0
+    run(bundle::open_bytes(bytes), "<memory>", options, None, false).0
 }
 
 /// Verifies a bundle ZIP of `len` bytes read from `reader` (for example an object in remote
@@ -136,7 +138,14 @@ pub fn verify_reader(
     label: &str,
     options: &Options,
 ) -> Report {
-    run(bundle::open_reader(reader, len, None), label, options, None).0
+    run(
+        bundle::open_reader(reader, len, None),
+        label,
+        options,
+        None,
+        false,
+    )
+    .0
 }
 
 fn trust_used(options: &Options) -> TrustUsed {
@@ -170,11 +179,12 @@ fn run(
     label: &str,
     options: &Options,
     known: Option<&Known>,
+    append: bool,
 ) -> (Report, Option<Appendable>) {
     let mut report = Report::new(label, trust_used(options));
     let mut findings = Findings::default();
     let appendable = match opened {
-        Ok(opened) => check(opened, options, known, &mut report, &mut findings),
+        Ok(opened) => check(opened, options, known, append, &mut report, &mut findings),
         Err(problem) => {
             read::record_problems(vec![problem], &mut findings);
             None
@@ -189,6 +199,7 @@ fn check(
     opened: Opened,
     options: &Options,
     known: Option<&Known>,
+    append: bool,
     report: &mut Report,
     findings: &mut Findings,
 ) -> Option<Appendable> {
@@ -255,26 +266,29 @@ fn check(
     report.events = custody.events;
     report.holder = custody.holder;
     report.receipts = custody.receipts;
-    let appendable = tagmanifest.map(|tagmanifest_sha256| Appendable {
-        chain: custody.chain,
-        context: Context {
-            bag: name,
-            case: evidence.as_ref().and_then(|e| e.case.clone()),
-            tagmanifest_sha256,
-        },
-        key_files: custody.key_files,
-        custody_digests: bag
-            .custody
-            .iter()
-            .map(|(name, file)| (name.clone(), file.sha256))
-            .collect(),
-        payload_digests: bag
-            .payload_entries
-            .iter()
-            .zip(&bag.payload)
-            .filter_map(|((path, _), d)| d.map(|d| (*path, d)))
-            .collect(),
-    });
+    // Only a hand-off or a time-stamp appends: the payload digests are collected for them alone.
+    let appendable = tagmanifest
+        .filter(|_| append)
+        .map(|tagmanifest_sha256| Appendable {
+            chain: custody.chain,
+            context: Context {
+                bag: name,
+                case: evidence.as_ref().and_then(|e| e.case.clone()),
+                tagmanifest_sha256,
+            },
+            key_files: custody.key_files,
+            custody_digests: bag
+                .custody
+                .iter()
+                .map(|(name, file)| (name.clone(), file.sha256))
+                .collect(),
+            payload_digests: bag
+                .payload_entries
+                .iter()
+                .zip(&bag.payload)
+                .filter_map(|((path, _), d)| d.map(|d| (*path, d)))
+                .collect(),
+        });
     report.evidence = evidence;
     appendable
 }
