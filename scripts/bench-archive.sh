@@ -22,6 +22,8 @@
 set -euo pipefail
 export LC_ALL=C
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/report-section.sh
+. "$REPO/scripts/report-section.sh"
 BENCH_DIR=${BENCH_DIR:-/tmp/earwitness-bench}
 REPORT=${REPORT:-$REPO/docs/PERFORMANCE.md}
 ROUNDS=${ROUNDS:-3}
@@ -129,16 +131,6 @@ Sealing and pushing the $BUNDLES bundles (untimed) took $PUSH_SECS s.
 <!-- archive:end -->
 EOF
 )
-if [[ -f $REPORT ]] && grep -q '^<!-- archive:begin' "$REPORT"; then
-  python3 - "$REPORT" "$section" <<'PY'
-import re, sys
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read()
-text = re.sub(r"<!-- archive:begin.*?<!-- archive:end -->", lambda _: section, text, flags=re.S)
-open(path, "w").write(text)
-PY
-else
-  printf '\n%s\n' "$section" >>"$REPORT"
-fi
+write_section archive "$section" "$REPORT"
 printf '%s\n' "$section"
 echo "wrote the Archive section of $REPORT"

@@ -8,6 +8,8 @@
 #   scripts/bench-scale.sh                  # EW=target/release/earwitness, BENCH_DIR=/tmp/earwitness-bench
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/report-section.sh
+. "$REPO/scripts/report-section.sh"
 EW=${EW:-$REPO/target/release/earwitness}
 BENCH_DIR=${BENCH_DIR:-/tmp/earwitness-bench}
 REPORT=${REPORT:-$REPO/docs/PERFORMANCE.md}
@@ -100,15 +102,5 @@ Targets of issue 15 for many files:
 
 ${verdicts}
 <!-- scale:end -->"
-if [[ -f $REPORT ]] && grep -q '^<!-- scale:begin' "$REPORT"; then
-  python3 - "$REPORT" "$section" <<'PY'
-import re, sys
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read()
-text = re.sub(r"<!-- scale:begin.*?<!-- scale:end -->", lambda _: section, text, flags=re.S)
-open(path, "w").write(text)
-PY
-else
-  printf '\n%s\n' "$section" >>"$REPORT"
-fi
+write_section scale "$section" "$REPORT"
 printf '%s\n' "$section"

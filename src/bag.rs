@@ -22,13 +22,9 @@ pub fn encode_path(path: &str) -> String {
         .replace('\r', "%0D")
 }
 
-/// Reverses [`encode_path`]. Other `%XX` sequences are left alone, as the RFC says.
-pub fn decode_path(path: &str) -> String {
-    decode_path_cow(path).into_owned()
-}
-
-/// [`decode_path`], borrowing the path when it holds no `%` (nearly always).
-fn decode_path_cow(path: &str) -> Cow<'_, str> {
+/// Reverses [`encode_path`]. Other `%XX` sequences are left alone, as the RFC says. The path is
+/// borrowed when it holds no `%` (nearly always).
+pub fn decode_path(path: &str) -> Cow<'_, str> {
     if !path.contains('%') {
         return Cow::Borrowed(path);
     }
@@ -113,7 +109,7 @@ impl ManifestLine<'_> {
 
 /// The lines of a manifest, one at a time, without holding them: the syntax of
 /// [`parse_manifest`], but a path listed twice is for the caller to find.
-pub fn manifest_lines(text: &str) -> impl Iterator<Item = Result<ManifestLine<'_>, ManifestError>> {
+fn manifest_lines(text: &str) -> impl Iterator<Item = Result<ManifestLine<'_>, ManifestError>> {
     text.split_inclusive('\n')
         .enumerate()
         .map(|(i, raw)| parse_manifest_line(i + 1, raw))
@@ -148,7 +144,7 @@ pub fn parse_manifest_line(line_no: usize, raw: &str) -> Result<ManifestLine<'_>
     }
     Ok(ManifestLine {
         line: line_no,
-        path: decode_path_cow(path),
+        path: decode_path(path),
         sha256: digest,
     })
 }

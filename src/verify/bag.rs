@@ -2,15 +2,14 @@
 //! the payload, the tag manifest against the tag files, and `bag-info.txt`'s Payload-Oxum.
 
 use std::collections::{BTreeMap, HashSet};
+use std::io::{BufRead, BufReader, Read};
 
-use std::io::{self, BufRead, BufReader, Read};
-
-use super::evidence::Watch;
 use super::read::{Bag, File};
 use super::report::Findings;
+use super::streamed;
 use crate::bag::{self, BAG_INFO, BAGIT, MANIFEST, TAGMANIFEST};
-use crate::bundle::{Container, EntryError, printable};
-use crate::digest::{HashingReader, Sha256};
+use crate::bundle::{Container, printable};
+use crate::digest::Sha256;
 use crate::evidence;
 use crate::finding::{Finding, code};
 
@@ -133,21 +132,9 @@ pub(super) fn check_payload_manifest(
         }
         return out;
     };
-    let reader = match container.open_entry(entry) {
-        Ok(r) => r,
-        Err(error) => {
-            findings.error(
-                super::read::entry_error_code(&error),
-                MANIFEST,
-                format!("cannot be read: {error}"),
-            );
-            return out;
-        }
+    let Some(mut hashing) = streamed::open(container, entry, MANIFEST, findings) else {
+        return out;
     };
-    let mut hashing = HashingReader::new(Watch {
-        inner: reader,
-        error: None,
-    });
     let mut lines = BufReader::with_capacity(1 << 16, &mut hashing);
     let mut compare = Compare {
         bag,
@@ -183,28 +170,19 @@ pub(super) fn check_payload_manifest(
         }
     }
     drop(lines);
-    // Hash to the end whatever the lines said, so that the tag manifest check says whether the
-    // bytes are the ones sealed.
-    let _ = io::copy(&mut hashing, &mut io::sink());
-    let (digests, watch) = hashing.into_parts();
-    if let Some(error) = watch.error {
-        let (code, message) = match EntryError::within(&error) {
-            Some(e) => (super::read::entry_error_code(e), e.to_string()),
-            None => (code::BUNDLE_ENTRY_UNREADABLE, error.to_string()),
-        };
-        findings.error(code, MANIFEST, format!("cannot be read: {message}"));
-        return out;
-    }
-    out.sha256 = Some(digests.sha256);
-    if let Some(message) = malformed {
-        findings.error(code::MANIFEST_INVALID, MANIFEST, message);
-        return out;
-    }
     let Compare {
         manifest,
         findings: compared,
         ..
     } = compare;
+    out.sha256 = streamed::finish(hashing, MANIFEST, findings);
+    if out.sha256.is_none() {
+        return out;
+    }
+    if let Some(message) = malformed {
+        findings.error(code::MANIFEST_INVALID, MANIFEST, message);
+        return out;
+    }
     findings.absorb(compared);
     for (i, (path, _)) in bag.payload_entries.iter().enumerate() {
         if manifest.listed[i].is_none() {

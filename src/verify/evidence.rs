@@ -2,13 +2,13 @@
 //! the payload (every path once, the same SHA-256, the same size).
 
 use std::collections::HashSet;
-use std::io::{self, Read};
 
 use super::bag::Manifest;
 use super::read::{Bag, TAG_FILE_CAP};
 use super::report::{Findings, Recording};
-use crate::bundle::{Container, EntryError, printable};
-use crate::digest::{HashingReader, Sha256};
+use super::streamed;
+use crate::bundle::{Container, printable};
+use crate::digest::Sha256;
 use crate::evidence::{self, Evidence, Item};
 use crate::finding::{Finding, code};
 
@@ -52,21 +52,9 @@ pub(super) fn check_evidence<'a>(
         }
         return out;
     };
-    let reader = match container.open_entry(entry) {
-        Ok(r) => r,
-        Err(error) => {
-            findings.error(
-                super::read::entry_error_code(&error),
-                evidence::FILE_NAME,
-                format!("cannot be read: {error}"),
-            );
-            return out;
-        }
+    let Some(mut hashing) = streamed::open(container, entry, evidence::FILE_NAME, findings) else {
+        return out;
     };
-    let mut hashing = HashingReader::new(Watch {
-        inner: reader,
-        error: None,
-    });
     let mut compare = Compare {
         bag,
         manifest,
@@ -87,23 +75,10 @@ pub(super) fn check_evidence<'a>(
     });
     compare.unlisted();
     let compared = compare.findings;
-    // Hash to the end whatever the parse found, so that the tag manifest check says whether the
-    // bytes are the ones sealed.
-    let _ = io::copy(&mut hashing, &mut io::sink());
-    let (digests, watch) = hashing.into_parts();
-    if let Some(error) = watch.error {
-        let (code, message) = match EntryError::within(&error) {
-            Some(e) => (super::read::entry_error_code(e), e.to_string()),
-            None => (code::BUNDLE_ENTRY_UNREADABLE, error.to_string()),
-        };
-        findings.error(
-            code,
-            evidence::FILE_NAME,
-            format!("cannot be read: {message}"),
-        );
+    out.sha256 = streamed::finish(hashing, evidence::FILE_NAME, findings);
+    if out.sha256.is_none() {
         return out;
     }
-    out.sha256 = Some(digests.sha256);
     match parsed {
         Ok(ev) => {
             // What the items said counts only when the whole file parsed.
@@ -114,25 +89,6 @@ pub(super) fn check_evidence<'a>(
         Err(e) => findings.error(code::EVIDENCE_INVALID, evidence::FILE_NAME, e.to_string()),
     }
     out
-}
-
-/// Keeps the first error the entry reader returned (a parser above it may keep only its kind).
-pub(super) struct Watch<R> {
-    pub inner: R,
-    pub error: Option<io::Error>,
-}
-
-impl<R: Read> Read for Watch<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.error.is_some() {
-            return Err(io::Error::other("the file could not be read"));
-        }
-        self.inner.read(buf).map_err(|e| {
-            let kind = e.kind();
-            self.error = Some(e);
-            io::Error::new(kind, "the file could not be read")
-        })
-    }
 }
 
 /// Compares items, one at a time, with the manifest and the payload.

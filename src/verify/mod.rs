@@ -13,6 +13,7 @@ mod deep;
 mod evidence;
 mod read;
 mod report;
+mod streamed;
 mod timestamps;
 
 use std::collections::{BTreeMap, HashSet};
